@@ -1,0 +1,33 @@
+export { hasDockerEngine } from './docker-engine.js';
+export {
+  NotOwnedError,
+  ProcessExitedError,
+  RedisUnavailableError,
+  TestkitError,
+  WaitTimeoutError,
+} from './errors.js';
+export { getFreePort } from './free-port.js';
+export {
+  type ClusterNode,
+  type LaunchedCluster,
+  launchRedisCluster,
+  parseClusterNodes,
+} from './launch-cluster.js';
+export {
+  HOW_TO_GET_REDIS,
+  type LaunchedRedis,
+  type LaunchRedisOptions,
+  launchRedis,
+  type RedisSource,
+} from './launch-redis.js';
+export { type PingResult, pingRedis } from './ping.js';
+export { redactRedisUrl } from './redact-url.js';
+export {
+  type Persistence,
+  type RedisServerOptions,
+  RedisServerProcess,
+} from './redis-server-process.js';
+export { findServerBinary, type ServerBinary } from './server-binary.js';
+export { type ExitStatus, ServiceProcess, type SpawnServiceOptions } from './service-process.js';
+export { uniqueName } from './unique-name.js';
+export { sleep, type WaitForOptions, waitFor } from './wait-for.js';

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { ServiceProcess } from '../src/index.js';
+
+const script = `
+console.log(JSON.stringify({ msg: 'started', pid: process.pid }));
+process.on('SIGTERM', () => { console.log('draining'); setTimeout(() => process.exit(0), 50); });
+setInterval(() => {}, 1000);
+`;
+
+describe('ServiceProcess', () => {
+  it('captures lines, parses JSON logs, and stops with SIGTERM', async () => {
+    const service = ServiceProcess.spawn(process.execPath, ['-e', script], { name: 'fixture' });
+    await service.waitForLine(/started/);
+    expect(service.jsonLines()[0]).toMatchObject({ msg: 'started', pid: service.pid });
+    const status = await service.stop(5000);
+    expect(status).toEqual({ code: 0, signal: null });
+    expect(service.lines).toContain('draining');
+  });
+
+  it('reports a process that exits before printing what was awaited', async () => {
+    const service = ServiceProcess.spawn(
+      process.execPath,
+      ['-e', 'console.log("bye"); process.exit(3)'],
+      { name: 'quitter' },
+    );
+    await expect(service.waitForLine(/never/, 5000)).rejects.toThrow(/quitter exited \(code 3\)/);
+  });
+
+  it('SIGKILLs a process that does not exit in time', async () => {
+    const service = ServiceProcess.spawn(process.execPath, [
+      '-e',
+      'process.on("SIGTERM", () => {}); setInterval(() => {}, 1000)',
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    service.signal('SIGTERM');
+    await expect(service.waitForExit(300)).rejects.toThrow(/did not exit within 300 ms/);
+    expect((await service.exited).signal).toBe('SIGKILL');
+  });
+});
