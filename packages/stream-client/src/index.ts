@@ -1,1 +1,51 @@
-export {};
+export type { DeadLetter, DeadLetterQuery, RedriveOptions } from './admin/dead-letters.js';
+export type { ConsumerInfo, GroupLag, PartitionLag } from './admin/group-lag.js';
+export type { ReplayOptions, ReplayPlan } from './admin/replay.js';
+export {
+  type PartitionDescription,
+  StreamAdmin,
+  type TopicDescription,
+} from './admin/stream-admin.js';
+export type { PartitionTrim, TrimOptions } from './admin/trim.js';
+export type {
+  ClusterNodeAddress,
+  ConnectionOptions,
+  TlsOptions,
+} from './connection/connection-options.js';
+export { redactRedisUrl } from './connection/redact-url.js';
+export type { RedisClient } from './connection/redis-connection.js';
+export type { ServerFeatures } from './connection/server-features.js';
+export { Effects, type HandlerContext } from './consumer/handler-context.js';
+export type { ConsumerEventName, ConsumerEvents, Listener } from './consumer/instrumentation.js';
+export type { AssignmentInput, Assignor } from './consumer/ordered/assignor.js';
+export { StickyAssignor } from './consumer/ordered/assignor.js';
+export type {
+  EventHandler,
+  StartPosition,
+  SubscribeOptions,
+} from './consumer/subscribe-options.js';
+export { Subscription } from './consumer/subscription.js';
+export {
+  ClosedError,
+  ConnectionError,
+  FencedError,
+  InvalidNameError,
+  InvalidOptionError,
+  NonRetriableError,
+  PartitionMismatchError,
+  ScriptError,
+  StreamClientError,
+  TopicNotFoundError,
+  UnsupportedServerError,
+} from './errors.js';
+export { RedisKeys } from './keys.js';
+export { murmur2, partitionFor } from './partitioner.js';
+export type { ScheduledPublish } from './producer/delayed-delivery.js';
+export {
+  Producer,
+  type ProducerOptions,
+  type PublishOptions,
+  type PublishResult,
+} from './producer/producer.js';
+export { createStreamClient, StreamClient, type StreamClientOptions } from './stream-client.js';
+export type { RetentionPolicy, TopicConfig, TopicInfo } from './topics/topic-registry.js';

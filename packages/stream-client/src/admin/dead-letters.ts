@@ -1,0 +1,193 @@
+import type { Codec, DecodedEvent } from '@redstream/codec';
+import type { RedisClient } from '../connection/redis-connection.js';
+import { MetadataField, splitMetadata } from '../consumer/metadata-fields.js';
+import { compareEntryIds, entryTimestamp } from '../consumer/stream-entry.js';
+import type { RedisKeys } from '../keys.js';
+import type { LuaScripts } from '../scripts/lua-scripts.js';
+
+export interface DeadLetter {
+  partition: number;
+  /** Id of the dead-letter entry. */
+  id: string;
+  reason: string;
+  error: string;
+  attempts: number;
+  /** Id of the original entry in the partition stream. */
+  originId: string;
+  group: string;
+  consumer: string;
+  failedAt: number;
+  /** The decoded event, when the original fields decode. */
+  event?: DecodedEvent;
+  /** The original envelope fields, exactly as the producer wrote them. */
+  envelope: Buffer[];
+}
+
+export interface DeadLetterQuery {
+  /** Only these partitions (default all). */
+  partitions?: number[];
+  /** Most entries returned, oldest first (default 100). */
+  count?: number;
+  /** Only dead letters of this group. */
+  group?: string;
+  /** Keep only those the predicate accepts. */
+  filter?: (deadLetter: DeadLetter) => boolean;
+}
+
+export interface RedriveOptions extends DeadLetterQuery {
+  /** Report what would move without moving anything. */
+  dryRun?: boolean;
+  /** Max events per second (default unlimited). */
+  ratePerSecond?: number;
+  /** Append for every group of the topic instead of only the group that dead-lettered it. */
+  allGroups?: boolean;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export async function listDeadLetters(
+  redis: RedisClient,
+  keys: RedisKeys,
+  codec: Codec,
+  topic: string,
+  partitions: number,
+  query: DeadLetterQuery = {},
+): Promise<DeadLetter[]> {
+  const count = query.count ?? 100;
+  const wanted = query.partitions ?? Array.from({ length: partitions }, (_, p) => p);
+  const perPartition = await Promise.all(
+    wanted.map(async (partition) => {
+      const result: DeadLetter[] = [];
+      let from = '-';
+      // Page through so filters see every entry, not just the first page.
+      for (;;) {
+        const page = (await redis.xrangeBuffer(
+          keys.deadLetters(topic, partition),
+          from,
+          '+',
+          'COUNT',
+          500,
+        )) as Array<[Buffer, Buffer[]]>;
+        for (const [idBuffer, fields] of page) {
+          const deadLetter = parseDeadLetter(partition, idBuffer.toString(), fields, codec);
+          if (query.group && deadLetter.group !== query.group) continue;
+          if (query.filter && !query.filter(deadLetter)) continue;
+          result.push(deadLetter);
+        }
+        if (page.length < 500 || result.length >= count) break;
+        from = `(${page[page.length - 1]![0].toString()}`;
+      }
+      return result;
+    }),
+  );
+  return perPartition
+    .flat()
+    .sort((a, b) => compareEntryIds(a.id, b.id))
+    .slice(0, count);
+}
+
+function parseDeadLetter(
+  partition: number,
+  id: string,
+  fields: Buffer[],
+  codec: Codec,
+): DeadLetter {
+  const { envelope, metadata } = splitMetadata(fields);
+  let event: DecodedEvent | undefined;
+  try {
+    event = codec.decode(envelope);
+  } catch {
+    // Poison input stays undecodable; the envelope is still there to inspect.
+  }
+  return {
+    partition,
+    id,
+    reason: metadata.get(MetadataField.dlqReason) ?? 'unknown',
+    error: metadata.get(MetadataField.dlqError) ?? '',
+    attempts: Number(metadata.get(MetadataField.dlqAttempts) ?? 0),
+    originId: metadata.get(MetadataField.dlqOriginId) ?? '',
+    group: metadata.get(MetadataField.dlqGroup) ?? '',
+    consumer: metadata.get(MetadataField.dlqConsumer) ?? '',
+    failedAt: Number(metadata.get(MetadataField.dlqFailedAt) ?? entryTimestamp(id)),
+    ...(event ? { event } : {}),
+    envelope,
+  };
+}
+
+/** Moves dead letters back to their partition stream (atomically per entry), for their group only unless `allGroups`. */
+export async function redriveDeadLetters(
+  redis: RedisClient,
+  scripts: LuaScripts,
+  keys: RedisKeys,
+  codec: Codec,
+  topic: string,
+  partitions: number,
+  options: RedriveOptions = {},
+): Promise<{ moved: number; skipped: number; selected: DeadLetter[] }> {
+  const selected = await listDeadLetters(redis, keys, codec, topic, partitions, {
+    ...options,
+    count: options.count ?? Number.MAX_SAFE_INTEGER,
+  });
+  if (options.dryRun) return { moved: 0, skipped: 0, selected };
+  const interval = options.ratePerSecond ? 1000 / options.ratePerSecond : 0;
+  let moved = 0;
+  let skipped = 0;
+  const started = Date.now();
+  for (const [index, deadLetter] of selected.entries()) {
+    if (interval > 0) {
+      const due = started + index * interval;
+      if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
+    }
+    const fields: Array<string | Buffer> = [...deadLetter.envelope];
+    if (!options.allGroups && deadLetter.group)
+      fields.push(MetadataField.targetGroup, deadLetter.group);
+    const newId = await scripts.redrive(
+      keys.partitionStream(topic, deadLetter.partition),
+      keys.deadLetters(topic, deadLetter.partition),
+      deadLetter.id,
+      fields,
+    );
+    if (newId) moved++;
+    else skipped++;
+    options.onProgress?.(index + 1, selected.length);
+  }
+  return { moved, skipped, selected };
+}
+
+/** Deletes dead letters (all, or those matching the query). Returns how many were deleted. */
+export async function purgeDeadLetters(
+  redis: RedisClient,
+  keys: RedisKeys,
+  codec: Codec,
+  topic: string,
+  partitions: number,
+  query: DeadLetterQuery = {},
+): Promise<number> {
+  if (!query.filter && !query.group && !query.count) {
+    let deleted = 0;
+    const wanted = query.partitions ?? Array.from({ length: partitions }, (_, p) => p);
+    for (const partition of wanted) {
+      const stream = keys.deadLetters(topic, partition);
+      deleted += await redis.xlen(stream);
+      await redis.del(stream);
+    }
+    return deleted;
+  }
+  const selected = await listDeadLetters(redis, keys, codec, topic, partitions, {
+    ...query,
+    count: query.count ?? Number.MAX_SAFE_INTEGER,
+  });
+  for (const deadLetter of selected)
+    await redis.xdel(keys.deadLetters(topic, deadLetter.partition), deadLetter.id);
+  return selected.length;
+}
+
+export async function countDeadLetters(
+  redis: RedisClient,
+  keys: RedisKeys,
+  topic: string,
+  partitions: number,
+): Promise<number[]> {
+  return Promise.all(
+    Array.from({ length: partitions }, (_, p) => redis.xlen(keys.deadLetters(topic, p))),
+  );
+}

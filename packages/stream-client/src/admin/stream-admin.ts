@@ -1,0 +1,144 @@
+import type { Codec } from '@redstream/codec';
+import type { RedisClient } from '../connection/redis-connection.js';
+import type { RedisKeys } from '../keys.js';
+import type { LuaScripts } from '../scripts/lua-scripts.js';
+import type { TopicInfo, TopicRegistry } from '../topics/topic-registry.js';
+import {
+  countDeadLetters,
+  type DeadLetter,
+  type DeadLetterQuery,
+  listDeadLetters,
+  purgeDeadLetters,
+  type RedriveOptions,
+  redriveDeadLetters,
+} from './dead-letters.js';
+import { type GroupLag, groupLag } from './group-lag.js';
+import { planReplay, type ReplayOptions, type ReplayPlan, replay } from './replay.js';
+import { pairsToRecord } from './reply-parsing.js';
+import { type PartitionTrim, type TrimOptions, trimTopic } from './trim.js';
+
+export interface PartitionDescription {
+  partition: number;
+  length: number;
+  firstId: string | null;
+  lastId: string | null;
+  deadLetters: number;
+}
+
+export interface TopicDescription extends TopicInfo {
+  groups: string[];
+  partitionDetails: PartitionDescription[];
+  totalLength: number;
+  totalDeadLetters: number;
+}
+
+/** The operator's queries and actions: what the CLI and the services' metrics are built on. */
+export class StreamAdmin {
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly scripts: LuaScripts,
+    private readonly keys: RedisKeys,
+    private readonly topics: TopicRegistry,
+    private readonly codec: Codec,
+  ) {}
+
+  listTopics(): Promise<string[]> {
+    return this.topics.listTopics();
+  }
+
+  async describeTopic(topic: string): Promise<TopicDescription> {
+    const info = await this.topics.requireTopic(topic);
+    const deadLetters = await countDeadLetters(this.redis, this.keys, topic, info.partitions);
+    const partitionDetails = await Promise.all(
+      Array.from({ length: info.partitions }, async (_, partition) => {
+        const stream = this.keys.partitionStream(topic, partition);
+        const [length, first, last] = await Promise.all([
+          this.redis.xlen(stream),
+          this.redis.xrange(stream, '-', '+', 'COUNT', 1),
+          this.redis.xrevrange(stream, '+', '-', 'COUNT', 1),
+        ]);
+        return {
+          partition,
+          length,
+          firstId: first[0]?.[0] ?? null,
+          lastId: last[0]?.[0] ?? null,
+          deadLetters: deadLetters[partition] ?? 0,
+        };
+      }),
+    );
+    return {
+      ...info,
+      groups: await this.listGroups(topic),
+      partitionDetails,
+      totalLength: partitionDetails.reduce((sum, row) => sum + row.length, 0),
+      totalDeadLetters: deadLetters.reduce((sum, count) => sum + count, 0),
+    };
+  }
+
+  /** Groups that subscribed through redstream or exist on any partition stream. */
+  async listGroups(topic: string): Promise<string[]> {
+    const info = await this.topics.requireTopic(topic);
+    const names = new Set(await this.redis.smembers(this.keys.groups(topic)));
+    for (let partition = 0; partition < info.partitions; partition++) {
+      try {
+        const rows = (await this.redis.xinfo(
+          'GROUPS',
+          this.keys.partitionStream(topic, partition),
+        )) as unknown[];
+        for (const row of rows) names.add(String(pairsToRecord(row).name));
+      } catch {
+        // The stream does not exist yet.
+      }
+    }
+    return [...names].sort();
+  }
+
+  async groupLag(topic: string, group: string): Promise<GroupLag> {
+    const info = await this.topics.requireTopic(topic);
+    return groupLag(this.redis, this.keys, topic, group, info.partitions);
+  }
+
+  async listDeadLetters(topic: string, query: DeadLetterQuery = {}): Promise<DeadLetter[]> {
+    const info = await this.topics.requireTopic(topic);
+    return listDeadLetters(this.redis, this.keys, this.codec, topic, info.partitions, query);
+  }
+
+  async redriveDeadLetters(topic: string, options: RedriveOptions = {}) {
+    const info = await this.topics.requireTopic(topic);
+    return redriveDeadLetters(
+      this.redis,
+      this.scripts,
+      this.keys,
+      this.codec,
+      topic,
+      info.partitions,
+      options,
+    );
+  }
+
+  async purgeDeadLetters(topic: string, query: DeadLetterQuery = {}): Promise<number> {
+    const info = await this.topics.requireTopic(topic);
+    return purgeDeadLetters(this.redis, this.keys, this.codec, topic, info.partitions, query);
+  }
+
+  async planReplay(topic: string, options: ReplayOptions): Promise<ReplayPlan> {
+    const info = await this.topics.requireTopic(topic);
+    return planReplay(this.redis, this.keys, topic, info.partitions, options);
+  }
+
+  async replay(topic: string, group: string, options: ReplayOptions): Promise<ReplayPlan> {
+    const info = await this.topics.requireTopic(topic);
+    await this.redis.sadd(this.keys.groups(topic), group);
+    return replay(this.redis, this.keys, topic, group, info.partitions, options);
+  }
+
+  async trim(topic: string, options: TrimOptions): Promise<PartitionTrim[]> {
+    const info = await this.topics.requireTopic(topic);
+    const retention = info.retention;
+    return trimTopic(this.redis, this.keys, topic, info.partitions, {
+      safe: options.safe ?? retention.safe ?? false,
+      ...(options.maxLen !== undefined ? { maxLen: options.maxLen } : {}),
+      ...(options.olderThanMs !== undefined ? { olderThanMs: options.olderThanMs } : {}),
+    });
+  }
+}

@@ -1,0 +1,84 @@
+import type { RedisClient } from '../connection/redis-connection.js';
+import { compareEntryIds } from '../consumer/stream-entry.js';
+import type { RedisKeys } from '../keys.js';
+import { nextEntryId, pairsToRecord } from './reply-parsing.js';
+
+export interface TrimOptions {
+  /** Never remove entries some group has not received and acked. */
+  safe?: boolean;
+  /** Keep at most this many entries per partition. */
+  maxLen?: number;
+  /** Remove entries older than this. */
+  olderThanMs?: number;
+}
+
+export interface PartitionTrim {
+  partition: number;
+  before: number;
+  after: number;
+  removed: number;
+  /** The lowest id kept by the safe bound, when `safe` limited the trim. */
+  safeBound: string | null;
+}
+
+/**
+ * The oldest entry id some group still needs on a stream: per group the oldest pending entry,
+ * else the first entry after its last-delivered id. Null when no group exists.
+ * Redis 7's XTRIM cannot know this, so it is computed from the groups.
+ */
+export async function safeTrimBound(redis: RedisClient, stream: string): Promise<string | null> {
+  let groups: Record<string, unknown>[];
+  try {
+    groups = ((await redis.xinfo('GROUPS', stream)) as unknown[]).map(pairsToRecord);
+  } catch {
+    return null;
+  }
+  let bound: string | null = null;
+  for (const group of groups) {
+    const summary = (await redis.xpending(stream, String(group.name))) as [number, string | null];
+    const needed =
+      Number(summary[0]) > 0 && summary[1]
+        ? summary[1]
+        : nextEntryId(String(group['last-delivered-id']));
+    if (bound === null || compareEntryIds(needed, bound) < 0) bound = needed;
+  }
+  return bound;
+}
+
+/** Trims every partition of a topic by length and/or age, optionally never past the safe bound. */
+export async function trimTopic(
+  redis: RedisClient,
+  keys: RedisKeys,
+  topic: string,
+  partitions: number,
+  options: TrimOptions,
+): Promise<PartitionTrim[]> {
+  const results: PartitionTrim[] = [];
+  for (let partition = 0; partition < partitions; partition++) {
+    const stream = keys.partitionStream(topic, partition);
+    const before = await redis.xlen(stream);
+    const candidates: string[] = [];
+    if (options.olderThanMs !== undefined)
+      candidates.push(`${Math.max(0, Date.now() - options.olderThanMs)}-0`);
+    if (options.maxLen !== undefined && before > options.maxLen) {
+      // The first entry to keep when only maxLen remain.
+      const excess = before - options.maxLen;
+      const [firstKept] = await redis
+        .xrange(stream, '-', '+', 'COUNT', excess + 1)
+        .then((page) => page.slice(excess));
+      if (firstKept) candidates.push(firstKept[0]);
+    }
+    const safeBound = options.safe ? await safeTrimBound(redis, stream) : null;
+    // Keep from the highest candidate (the tightest policy), but never past the safe bound.
+    let minId =
+      candidates.sort(compareEntryIds).at(-1) ??
+      (options.safe && options.maxLen === undefined && options.olderThanMs === undefined
+        ? safeBound
+        : null);
+    if (minId && safeBound && compareEntryIds(safeBound, minId) < 0) minId = safeBound;
+    if (minId) await redis.xtrim(stream, 'MINID', minId);
+    const after = await redis.xlen(stream);
+    results.push({ partition, before, after, removed: before - after, safeBound });
+  }
+  return results;
+}

@@ -1,0 +1,11 @@
+/** Hides the password of a Redis URL for logs: `redis://u:secret@h` -> `redis://u:***@h`. */
+export function redactRedisUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    // A malformed URL may still hold a secret: never echo it.
+    return '<unparseable url>';
+  }
+}

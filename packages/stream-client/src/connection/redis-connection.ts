@@ -1,0 +1,224 @@
+import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
+import type { Logger } from 'pino';
+import { ConnectionError, InvalidOptionError, StreamClientError } from '../errors.js';
+import { reconnectDelay } from './backoff.js';
+import type { ClusterNodeAddress, ConnectionOptions } from './connection-options.js';
+import { redactRedisUrl } from './redact-url.js';
+import { parseServerFeatures, type ServerFeatures } from './server-features.js';
+
+export type RedisClient = Redis | Cluster;
+
+/**
+ * The connections of one client: a command connection (auto-pipelined: producer traffic and
+ * acks of one tick go out in one round trip) and, on demand, dedicated reader connections
+ * for blocking reads, which would otherwise stall every command queued behind them.
+ */
+export class RedisConnection {
+  readonly commands: RedisClient;
+  readonly cluster: boolean;
+  /** Where we connect, with the password hidden: safe to log. */
+  readonly displayTarget: string;
+  private readonly readers = new Set<RedisClient>();
+  private serverFeatures: ServerFeatures | undefined;
+  private closed = false;
+
+  private constructor(
+    private readonly options: ConnectionOptions,
+    private readonly logger: Logger | undefined,
+  ) {
+    const nodes = parseClusterNodes(options.clusterNodes);
+    this.cluster = nodes !== undefined;
+    if (nodes) {
+      this.displayTarget = `cluster ${nodes.map((node) => `${node.host}:${node.port}`).join(',')}`;
+      this.commands = new Cluster(nodes, this.clusterOptions('commands', true));
+    } else {
+      const url = options.url ?? 'redis://127.0.0.1:6379';
+      this.displayTarget = redactRedisUrl(url);
+      this.commands = new Redis(url, this.redisOptions('commands', true));
+    }
+    this.watch(this.commands, 'commands');
+  }
+
+  /** Connects, waits until ready, and detects the server's features once. */
+  static async connect(options: ConnectionOptions = {}): Promise<RedisConnection> {
+    const connection = new RedisConnection(options, options.logger);
+    try {
+      await waitUntilReady(
+        connection.commands,
+        options.connectTimeoutMs ?? 10_000,
+        connection.displayTarget,
+      );
+      connection.serverFeatures = await connection.detectFeatures();
+    } catch (error) {
+      connection.commands.disconnect();
+      if (error instanceof StreamClientError) throw error;
+      throw new ConnectionError(
+        `cannot connect to Redis at ${connection.displayTarget}: ${(error as Error).message}`,
+        error,
+      );
+    }
+    options.logger?.info(
+      { redis: connection.displayTarget, server: connection.serverFeatures },
+      'connected to Redis',
+    );
+    return connection;
+  }
+
+  get features(): ServerFeatures {
+    if (!this.serverFeatures) throw new ConnectionError('server features read before connect()');
+    return this.serverFeatures;
+  }
+
+  /** A dedicated connection for blocking reads. Closed with the connection. */
+  async createReader(label = 'reader'): Promise<RedisClient> {
+    const nodes = parseClusterNodes(this.options.clusterNodes);
+    const reader = nodes
+      ? new Cluster(nodes, this.clusterOptions(label, false))
+      : new Redis(this.options.url ?? 'redis://127.0.0.1:6379', this.redisOptions(label, false));
+    this.watch(reader, label);
+    this.readers.add(reader);
+    await waitUntilReady(reader, this.options.connectTimeoutMs ?? 10_000, this.displayTarget);
+    return reader;
+  }
+
+  async closeReader(reader: RedisClient): Promise<void> {
+    this.readers.delete(reader);
+    // disconnect(), not quit(): a reader may be blocked in XREADGROUP and QUIT would wait for it.
+    reader.disconnect();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const reader of this.readers) reader.disconnect();
+    this.readers.clear();
+    try {
+      await this.commands.quit();
+    } catch {
+      this.commands.disconnect();
+    }
+  }
+
+  private async detectFeatures(): Promise<ServerFeatures> {
+    const probe =
+      this.commands instanceof Cluster
+        ? (this.commands.nodes('master')[0] ?? this.commands)
+        : this.commands;
+    const info = await (probe as Redis).info('server');
+    const features = parseServerFeatures(info, this.cluster);
+    try {
+      const reply = (await (probe as Redis).config('GET', 'maxmemory-policy')) as string[];
+      if (reply[1]) features.maxmemoryPolicy = reply[1];
+    } catch {
+      // CONFIG is often forbidden for application ACL users: the policy stays unknown.
+    }
+    return features;
+  }
+
+  private redisOptions(label: string, forCommands: boolean): RedisOptions {
+    const { username, password, tls, url } = this.options;
+    const wantsTls = tls !== undefined || url?.startsWith('rediss://');
+    return {
+      ...(username ? { username } : {}),
+      ...(password ? { password } : {}),
+      ...(wantsTls ? { tls: { ...tls } } : {}),
+      connectionName: `${this.options.clientName ?? 'redstream'}:${label}`,
+      connectTimeout: this.options.connectTimeoutMs ?? 10_000,
+      enableAutoPipelining: forCommands,
+      // Consumers queue commands through a reconnect; fail-fast producers answer errors at once.
+      enableOfflineQueue: !(this.options.failFast ?? false),
+      maxRetriesPerRequest: this.options.failFast ? 1 : null,
+      retryStrategy: (attempt) => (this.closed ? null : reconnectDelay(attempt)),
+      // A restarted server without persistence loses scripts and groups; reconnect on LOADING.
+      reconnectOnError: (error) =>
+        error.message.startsWith('LOADING') || error.message.startsWith('READONLY'),
+    };
+  }
+
+  private clusterOptions(label: string, forCommands: boolean): ClusterOptions {
+    const { failFast = false } = this.options;
+    const redisOptions = this.redisOptions(label, forCommands);
+    const {
+      enableAutoPipelining: _a,
+      enableOfflineQueue: _o,
+      maxRetriesPerRequest: _m,
+      retryStrategy: _r,
+      ...perNode
+    } = redisOptions;
+    return {
+      redisOptions: perNode,
+      enableAutoPipelining: forCommands,
+      enableOfflineQueue: !failFast,
+      clusterRetryStrategy: (attempt) => (this.closed ? null : reconnectDelay(attempt)),
+      maxRedirections: 32,
+      retryDelayOnFailover: 200,
+      retryDelayOnClusterDown: 300,
+      retryDelayOnTryAgain: 100,
+      slotsRefreshTimeout: 2000,
+    };
+  }
+
+  private watch(client: RedisClient, label: string): void {
+    let lastError = '';
+    client.on('error', (error: Error) => {
+      // ioredis emits the same error on every reconnect attempt: log each distinct one once.
+      if (error.message === lastError) return;
+      lastError = error.message;
+      this.logger?.warn(
+        { redis: this.displayTarget, connection: label, err: { message: error.message } },
+        'redis connection error',
+      );
+    });
+    client.on('ready', () => {
+      if (lastError)
+        this.logger?.info(
+          { redis: this.displayTarget, connection: label },
+          'redis connection restored',
+        );
+      lastError = '';
+    });
+  }
+}
+
+function parseClusterNodes(
+  nodes: ConnectionOptions['clusterNodes'],
+): ClusterNodeAddress[] | undefined {
+  if (nodes === undefined || nodes === '' || (Array.isArray(nodes) && nodes.length === 0))
+    return undefined;
+  if (Array.isArray(nodes)) return nodes;
+  return nodes.split(',').map((part) => {
+    const match = /^\s*([^\s:]+):(\d+)\s*$/.exec(part);
+    if (!match) throw new InvalidOptionError('clusterNodes', 'host:port[,host:port...]', part);
+    return { host: match[1]!, port: Number(match[2]) };
+  });
+}
+
+function waitUntilReady(client: RedisClient, timeoutMs: number, target: string): Promise<void> {
+  if (client.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    let lastError: Error | undefined;
+    const onError = (error: Error) => {
+      lastError = error;
+    };
+    const cleanup = () => {
+      clearTimeout(timer);
+      client.off('ready', onReady);
+      client.off('error', onError);
+    };
+    const onReady = () => {
+      cleanup();
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(
+        new ConnectionError(
+          `Redis at ${target} not ready within ${timeoutMs} ms${lastError ? `: ${lastError.message}` : ''}`,
+          lastError,
+        ),
+      );
+    }, timeoutMs);
+    client.on('ready', onReady);
+    client.on('error', onError);
+  });
+}

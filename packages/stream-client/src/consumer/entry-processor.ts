@@ -1,0 +1,298 @@
+import { performance } from 'node:perf_hooks';
+import { type Codec, CodecError, type DecodedEvent } from '@redstream/codec';
+import type { Logger } from 'pino';
+import { backoffDelay } from '../connection/backoff.js';
+import type { RedisClient } from '../connection/redis-connection.js';
+import { FencedError, NonRetriableError } from '../errors.js';
+import type { RedisKeys } from '../keys.js';
+import { ScriptStatus } from '../scripts/script-status.js';
+import type { ConsumerMetrics } from './consumer-metrics.js';
+import { createHandlerContext, type Effects } from './handler-context.js';
+import type { Instrumentation } from './instrumentation.js';
+import { MetadataField, splitMetadata } from './metadata-fields.js';
+import type { StreamEntry } from './stream-entry.js';
+import type { ResolvedSubscribeOptions } from './subscribe-options.js';
+
+export type DeadLetterReason =
+  | 'decode-failed'
+  | 'schema-violation'
+  | 'non-retriable'
+  | 'max-deliveries';
+
+/** How a mode settles entries: plain (ordering none) or fenced by the partition lease (ordering key). */
+export interface Settlement {
+  ack(entry: StreamEntry): Promise<void>;
+  /** The effectively-once step; returns a ScriptStatus code. */
+  ackAndMark(entry: StreamEntry, eventId: string, effects: Effects): Promise<number>;
+  deadLetter(
+    entry: StreamEntry,
+    reason: DeadLetterReason,
+    error: Error,
+    attempts: number,
+  ): Promise<void>;
+  /** Ordering none: schedule a delayed redelivery, then ack the original. */
+  scheduleRetry?(entry: StreamEntry, nextAttempt: number, delayMs: number): Promise<void>;
+}
+
+export type ProcessOutcome =
+  | { kind: 'handled'; event: DecodedEvent }
+  | { kind: 'duplicate'; event: DecodedEvent }
+  | { kind: 'skipped' }
+  | { kind: 'dead-lettered'; reason: DeadLetterReason }
+  | { kind: 'retry-scheduled' }
+  | { kind: 'retry-in-place'; delayMs: number; blocked: boolean }
+  | { kind: 'fenced' };
+
+export interface EntryProcessorDeps {
+  options: ResolvedSubscribeOptions<unknown>;
+  codec: Codec;
+  keys: RedisKeys;
+  redis: RedisClient;
+  logger: Logger;
+  instrumentation: Instrumentation;
+  metrics: ConsumerMetrics;
+  settlement: Settlement;
+  /** 'schedule' (ordering none) re-delivers later through BullMQ; 'in-place' (ordering key) lets the key wait. */
+  retryMode: 'schedule' | 'in-place';
+}
+
+/**
+ * Runs one entry through decode, the handler and settlement: ack (or the effectively-once
+ * step) on success; on failure a retry (scheduled or in place) or the dead-letter stream.
+ * Shared by both consumption modes, which differ only in their Settlement and retry mode.
+ */
+export class EntryProcessor {
+  constructor(private readonly deps: EntryProcessorDeps) {}
+
+  /** `decoded`: the event when the caller already decoded it (ordering key decodes to learn the key). */
+  async process(
+    entry: StreamEntry,
+    signal: AbortSignal,
+    inPlaceRetries = 0,
+    decoded?: DecodedEvent,
+  ): Promise<ProcessOutcome> {
+    const { options, settlement, metrics, instrumentation } = this.deps;
+    if (entry.fields === null) {
+      // Deleted or trimmed while pending: nothing to handle; ack so the pending list shrinks.
+      return (await this.ack(entry)) ? { kind: 'skipped' } : { kind: 'fenced' };
+    }
+    const { envelope, metadata } = splitMetadata(entry.fields);
+    const targetGroup = metadata.get(MetadataField.targetGroup);
+    if (targetGroup !== undefined && targetGroup !== options.group) {
+      // Redriven or replayed for another group: not ours to handle.
+      return (await this.ack(entry)) ? { kind: 'skipped' } : { kind: 'fenced' };
+    }
+    const firstAttempt = entry.fromRetry
+      ? Number(metadata.get(MetadataField.retryAttempt) ?? 1) || 1
+      : 1;
+    const attempt = firstAttempt + Math.max(0, entry.deliveryCount - 1) + inPlaceRetries;
+
+    let event: DecodedEvent;
+    try {
+      event = decoded ?? this.deps.codec.decode(envelope);
+    } catch (error) {
+      const reason: DeadLetterReason =
+        error instanceof CodecError && error.code === 'CODEC_SCHEMA_VIOLATION'
+          ? 'schema-violation'
+          : 'decode-failed';
+      return this.deadLetter(entry, reason, toError(error), attempt);
+    }
+
+    // An entry redelivered more often than allowed (a handler that crashes the process, say)
+    // is dead-lettered without running the handler again.
+    if (attempt > options.maxDeliveries) {
+      return this.deadLetter(
+        entry,
+        'max-deliveries',
+        new Error(`delivered ${attempt} times, maxDeliveries is ${options.maxDeliveries}`),
+        attempt - 1,
+        event.id,
+      );
+    }
+
+    const context = createHandlerContext({
+      topic: options.topic,
+      group: options.group,
+      consumer: options.consumer,
+      partition: entry.partition,
+      entryId: entry.id,
+      attempt,
+      keys: this.deps.keys,
+      redis: this.deps.redis,
+      signal,
+      log: this.deps.logger,
+    });
+    lazyEventLogger(context, this.deps.logger, event, entry);
+
+    const started = performance.now();
+    try {
+      await options.handler(event, context);
+    } catch (caught) {
+      return this.handleFailure(entry, event, toError(caught), attempt);
+    }
+    const durationMs = performance.now() - started;
+
+    if (context.effects.size > 0 || options.effectivelyOnce) {
+      const status = await settlement.ackAndMark(entry, event.id, context.effects);
+      if (status === ScriptStatus.FENCED) return { kind: 'fenced' };
+      if (status === ScriptStatus.NOT_PENDING) return { kind: 'skipped' };
+      if (status === ScriptStatus.DUPLICATE) {
+        metrics.recordDuplicate();
+        instrumentation.emit('consumer.duplicate', () => ({
+          eventId: event.id,
+          entryId: entry.id,
+          partition: entry.partition,
+        }));
+        return { kind: 'duplicate', event };
+      }
+    } else if (!(await this.ack(entry))) {
+      return { kind: 'fenced' };
+    }
+    metrics.recordHandled(durationMs);
+    instrumentation.emit('consumer.handled', () => ({
+      eventId: event.id,
+      entryId: entry.id,
+      partition: entry.partition,
+      durationMs,
+      attempt,
+    }));
+    return { kind: 'handled', event };
+  }
+
+  /** Acks; false when the partition's lease was lost (ordering key). */
+  private async ack(entry: StreamEntry): Promise<boolean> {
+    try {
+      await this.deps.settlement.ack(entry);
+      return true;
+    } catch (error) {
+      if (error instanceof FencedError) return false;
+      throw error;
+    }
+  }
+
+  private async handleFailure(
+    entry: StreamEntry,
+    event: DecodedEvent,
+    error: Error,
+    attempt: number,
+  ): Promise<ProcessOutcome> {
+    const { options, metrics, instrumentation, settlement, retryMode } = this.deps;
+    metrics.recordFailed();
+    const retriable =
+      !(error instanceof NonRetriableError) &&
+      (error as { retriable?: unknown }).retriable !== false;
+    const exhausted = attempt >= options.maxDeliveries;
+    const willRetry =
+      retriable &&
+      (!exhausted || (retryMode === 'in-place' && options.onRetriesExhausted === 'block-key'));
+    instrumentation.emit('consumer.failed', () => ({
+      eventId: event.id,
+      entryId: entry.id,
+      partition: entry.partition,
+      attempt,
+      error,
+      willRetry,
+    }));
+    this.deps.logger.warn(
+      {
+        err: error,
+        eventId: event.id,
+        type: event.type,
+        entryId: entry.id,
+        partition: entry.partition,
+        attempt,
+        willRetry,
+        ...traceFields(event),
+      },
+      'handler failed',
+    );
+    if (!retriable) return this.deadLetter(entry, 'non-retriable', error, attempt, event.id);
+    if (exhausted && !willRetry)
+      return this.deadLetter(entry, 'max-deliveries', error, attempt, event.id);
+
+    const blocked = exhausted;
+    const delayMs = blocked
+      ? options.retryBackoff.maxMs
+      : Math.max(
+          1,
+          backoffDelay(attempt - 1, options.retryBackoff.baseMs, options.retryBackoff.maxMs),
+        );
+    metrics.recordRetried();
+    if (retryMode === 'schedule' && settlement.scheduleRetry) {
+      await settlement.scheduleRetry(entry, attempt + 1, delayMs);
+      instrumentation.emit('consumer.retry.scheduled', () => ({
+        eventId: event.id,
+        entryId: entry.id,
+        partition: entry.partition,
+        attempt,
+        delayMs,
+      }));
+      return { kind: 'retry-scheduled' };
+    }
+    return { kind: 'retry-in-place', delayMs, blocked };
+  }
+
+  private async deadLetter(
+    entry: StreamEntry,
+    reason: DeadLetterReason,
+    error: Error,
+    attempts: number,
+    eventId?: string,
+  ): Promise<ProcessOutcome> {
+    try {
+      await this.deps.settlement.deadLetter(entry, reason, error, attempts);
+    } catch (caught) {
+      if (caught instanceof FencedError) return { kind: 'fenced' };
+      throw caught;
+    }
+    this.deps.metrics.recordDeadLettered(reason);
+    this.deps.instrumentation.emit('consumer.dead-lettered', () => ({
+      eventId,
+      entryId: entry.id,
+      partition: entry.partition,
+      reason,
+      attempts,
+    }));
+    this.deps.logger.error(
+      { eventId, entryId: entry.id, partition: entry.partition, reason, attempts, err: error },
+      'event dead-lettered',
+    );
+    return { kind: 'dead-lettered', reason };
+  }
+}
+
+function toError(value: unknown): Error {
+  return value instanceof Error
+    ? value
+    : new Error(typeof value === 'string' ? value : JSON.stringify(value));
+}
+
+/** The W3C trace id (second field of `traceparent`) and correlation id, for log lines about the event. */
+export function traceFields(event: DecodedEvent): { traceId?: string; correlationId?: string } {
+  const traceparent = event.headers.traceparent;
+  const traceId = traceparent?.split('-')[1];
+  const correlationId = event.headers['correlation-id'] ?? event.headers.correlationId;
+  return { ...(traceId ? { traceId } : {}), ...(correlationId ? { correlationId } : {}) };
+}
+
+/** Creating a child logger per event costs; build it only when the handler logs. */
+function lazyEventLogger(
+  context: { log: Logger },
+  logger: Logger,
+  event: DecodedEvent,
+  entry: StreamEntry,
+): void {
+  let child: Logger | undefined;
+  Object.defineProperty(context, 'log', {
+    get: () => {
+      child ??= logger.child({
+        eventId: event.id,
+        type: event.type,
+        entryId: entry.id,
+        partition: entry.partition,
+        ...traceFields(event),
+      });
+      return child;
+    },
+  });
+}

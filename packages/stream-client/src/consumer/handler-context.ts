@@ -1,0 +1,98 @@
+import type { Logger } from 'pino';
+import type { RedisClient } from '../connection/redis-connection.js';
+import { InvalidOptionError } from '../errors.js';
+import type { RedisKeys } from '../keys.js';
+
+type Arg = string | number | Buffer;
+
+/**
+ * Redis writes a handler wants applied exactly once per event: they run in the same atomic
+ * step as the ack and the dedupe marker (the "ack-and-mark" script), so a redelivered event
+ * (crash between handler and ack, a claim race) does not apply them twice.
+ * Every written key must be in the partition's hash slot: build keys with `context.stateKey()`.
+ */
+export class Effects {
+  readonly commands: Arg[][] = [];
+  readonly keys: string[] = [];
+
+  /** Any single-key write command: `command('HINCRBY', key, 'field', 1)`. */
+  command(name: string, key: string, ...args: Arg[]): this {
+    if (!/^[A-Za-z]+$/.test(name))
+      throw new InvalidOptionError('effects command', 'a Redis command name', name);
+    let index = this.keys.indexOf(key);
+    if (index < 0) index = this.keys.push(key) - 1;
+    // '\0k<i>' refers to KEYS[i] inside the script; the first three KEYS are the script's own.
+    this.commands.push([name.toUpperCase(), `\0k${index + 4}`, ...args]);
+    return this;
+  }
+
+  set(key: string, value: Arg, ...options: Arg[]): this {
+    return this.command('SET', key, value, ...options);
+  }
+
+  hset(key: string, fields: Record<string, Arg>): this {
+    return this.command('HSET', key, ...Object.entries(fields).flat());
+  }
+
+  hincrby(key: string, field: string, by: number): this {
+    return this.command('HINCRBY', key, field, by);
+  }
+
+  incrby(key: string, by: number): this {
+    return this.command('INCRBY', key, by);
+  }
+
+  rpush(key: string, ...values: Arg[]): this {
+    return this.command('RPUSH', key, ...values);
+  }
+
+  del(key: string): this {
+    return this.command('DEL', key);
+  }
+
+  get size(): number {
+    return this.commands.length;
+  }
+}
+
+export interface HandlerContext {
+  topic: string;
+  group: string;
+  consumer: string;
+  partition: number;
+  entryId: string;
+  /** 1 for the first delivery, 2 for the first retry, ... */
+  attempt: number;
+  /** Writes applied atomically with the ack, once per event. */
+  effects: Effects;
+  /** A key in this partition's hash slot for handler state that changes with the ack. */
+  stateKey(name: string): string;
+  /** The command connection, for reads (writes that must happen once belong in `effects`). */
+  redis: RedisClient;
+  /** Aborted when this replica stops owning the partition or shuts down past its drain timeout. */
+  signal: AbortSignal;
+  /** A child logger carrying the event id, type and trace id. */
+  log: Logger;
+}
+
+export function createHandlerContext(fields: {
+  topic: string;
+  group: string;
+  consumer: string;
+  partition: number;
+  entryId: string;
+  attempt: number;
+  keys: RedisKeys;
+  redis: RedisClient;
+  signal: AbortSignal;
+  log: Logger;
+}): HandlerContext {
+  const { keys, topic, partition, ...rest } = fields;
+  return {
+    ...rest,
+    topic,
+    partition,
+    effects: new Effects(),
+    stateKey: (name: string) => keys.state(topic, partition, name),
+  };
+}

@@ -1,0 +1,431 @@
+import type { DecodedEvent } from '@redstream/codec';
+import type { Logger } from 'pino';
+import { reconnectDelay } from '../../connection/backoff.js';
+import type { RedisClient } from '../../connection/redis-connection.js';
+import type { ConcurrencyGate } from '../concurrency-gate.js';
+import type { ConsumerRuntime } from '../consumer-runtime.js';
+import type { EntryProcessor } from '../entry-processor.js';
+import { ensureGroup, isNoGroupError } from '../group-setup.js';
+import type { InFlightCounter } from '../in-flight-counter.js';
+import type { Instrumentation } from '../instrumentation.js';
+import { splitMetadata } from '../metadata-fields.js';
+import type { StreamEntry } from '../stream-entry.js';
+import { type ResolvedSubscribeOptions, startPositionId } from '../subscribe-options.js';
+import { KeyScheduler } from './key-scheduler.js';
+import type { HeldLease } from './partition-lease.js';
+
+interface WorkItem {
+  entry: StreamEntry;
+  decoded?: DecodedEvent;
+}
+
+type WorkerState = 'running' | 'revoking' | 'stopped' | 'lost';
+
+export interface PartitionWorkerDeps {
+  runtime: ConsumerRuntime;
+  options: ResolvedSubscribeOptions<unknown>;
+  processor: EntryProcessor;
+  gate: ConcurrencyGate;
+  inFlight: InFlightCounter;
+  instrumentation: Instrumentation;
+  logger: Logger;
+  onBlockedKeysChanged: (delta: number) => void;
+}
+
+/**
+ * Processes one owned partition: first every entry still pending in the group (left by
+ * earlier owners) in stream order, then new entries. Reads and acks are fenced by the lease
+ * epoch; one key never runs concurrently; retries happen in place while other keys go on.
+ */
+export class PartitionWorker {
+  private state: WorkerState = 'running';
+  /** Aborted when the lease is lost or handlers outlive the drain: tells handlers to stop. */
+  private readonly abort = new AbortController();
+  /** Aborted on revoke or loss: ends retry waits, whose entries stay pending for the next owner. */
+  private readonly retryAbort = new AbortController();
+  private readonly scheduler: KeyScheduler<WorkItem>;
+  private readonly stream: string;
+  private reader: RedisClient | undefined;
+  private readerId: number | undefined;
+  private loop: Promise<void> = Promise.resolve();
+  private running = 0;
+  private idleWaiters: Array<() => void> = [];
+  private pendingPassNeeded = true;
+
+  constructor(
+    readonly lease: HeldLease,
+    private readonly deps: PartitionWorkerDeps,
+  ) {
+    this.stream = deps.runtime.keys.partitionStream(deps.options.topic, lease.partition);
+    this.scheduler = new KeyScheduler((item) => this.runItem(item));
+  }
+
+  get partition(): number {
+    return this.lease.partition;
+  }
+
+  get active(): boolean {
+    return this.state === 'running' || this.state === 'revoking';
+  }
+
+  get revoking(): boolean {
+    return this.state === 'revoking';
+  }
+
+  start(): void {
+    this.loop = this.readLoop();
+  }
+
+  /**
+   * Gives the partition up: stop reading, let running handlers finish (entries queued behind
+   * them stay pending for the next owner), then release the lease. If handlers do not finish
+   * within the drain timeout the lease is left to expire instead, so the next owner cannot
+   * start while this one may still write.
+   */
+  async revoke(): Promise<boolean> {
+    if (this.state !== 'running') return false;
+    this.state = 'revoking';
+    this.deps.inFlight.decrement(this.scheduler.stop());
+    this.retryAbort.abort();
+    await this.interruptRead();
+    await this.loop;
+    const drained = await this.waitIdle(this.deps.options.drainTimeoutMs);
+    let released = false;
+    if (drained && this.state === 'revoking') {
+      released = await this.deps.runtime.scripts
+        .releaseLease(
+          this.deps.runtime.keys.lease(
+            this.deps.options.topic,
+            this.partition,
+            this.deps.options.group,
+          ),
+          this.lease.value,
+        )
+        .then((count) => count === 1)
+        .catch(() => false);
+    } else if (!drained) {
+      this.deps.logger.warn(
+        { partition: this.partition },
+        'handlers did not drain in time; leaving the lease to expire',
+      );
+      this.abort.abort();
+    }
+    if (this.state === 'revoking') this.state = 'stopped';
+    await this.closeReader();
+    return released;
+  }
+
+  /** The lease is gone (fenced or expired): stop at once, drop queued work, never ack again. */
+  lose(): void {
+    if (this.state === 'lost' || this.state === 'stopped') return;
+    this.state = 'lost';
+    this.abort.abort();
+    this.retryAbort.abort();
+    this.deps.inFlight.decrement(this.scheduler.stop());
+    void this.interruptRead().then(() => this.loop.finally(() => this.closeReader()));
+  }
+
+  private async readLoop(): Promise<void> {
+    let failures = 0;
+    let waitFrom: string | undefined;
+    while (this.state === 'running') {
+      try {
+        if (this.pendingPassNeeded) {
+          this.pendingPassNeeded = false;
+          await this.takeOverPending();
+          await this.readOwnPending();
+        }
+        if (waitFrom !== undefined) {
+          await this.waitForEntries(waitFrom);
+          waitFrom = undefined;
+        }
+        await this.deps.inFlight.below(
+          this.deps.options.maxInFlight - this.deps.options.batchSize + 1,
+        );
+        if (this.state !== 'running') break;
+        const { entries, lastDeliveredId } = await this.fetch('>');
+        if (entries === undefined) return;
+        failures = 0;
+        for (const entry of entries) this.enqueue(entry);
+        if (entries.length === 0) waitFrom = lastDeliveredId || '$';
+      } catch (error) {
+        if (this.state !== 'running') break;
+        failures++;
+        if (isNoGroupError(error)) {
+          await this.recreateGroup();
+          continue;
+        }
+        if (failures === 1)
+          this.deps.logger.warn(
+            { err: error, partition: this.partition },
+            'partition read failed; retrying',
+          );
+        this.pendingPassNeeded = true;
+        await sleep(reconnectDelay(failures));
+      }
+    }
+  }
+
+  /** Claims every entry pending in the group for this partition: the new owner finishes them first. */
+  private async takeOverPending(): Promise<void> {
+    const { runtime, options } = this.deps;
+    const leaseKey = runtime.keys.lease(options.topic, this.partition, options.group);
+    let cursor = '0-0';
+    do {
+      const reply = await runtime.scripts.claimFenced(
+        this.stream,
+        leaseKey,
+        this.lease.value,
+        options.group,
+        options.consumer,
+        cursor,
+        1000,
+      );
+      if (reply === -1) return this.fencedOnRead();
+      cursor = String(reply[0]);
+    } while (cursor !== '0-0' && this.state === 'running');
+  }
+
+  private async readOwnPending(): Promise<void> {
+    let from = '0';
+    while (this.state === 'running') {
+      const { entries } = await this.fetch(from);
+      if (entries === undefined || entries.length === 0) return;
+      for (const entry of entries) this.enqueue(entry);
+      from = entries[entries.length - 1]!.id;
+      await this.deps.inFlight.below(
+        this.deps.options.maxInFlight - this.deps.options.batchSize + 1,
+      );
+    }
+  }
+
+  private async fetch(
+    from: string,
+  ): Promise<{ entries?: StreamEntry[]; lastDeliveredId?: string }> {
+    const { runtime, options } = this.deps;
+    const reply = await runtime.scripts.fetchFenced(
+      this.stream,
+      runtime.keys.lease(options.topic, this.partition, options.group),
+      this.lease.value,
+      options.group,
+      options.consumer,
+      options.batchSize,
+      from,
+    );
+    if (reply === -1) {
+      this.fencedOnRead();
+      return {};
+    }
+    const [rawEntries, rawCounts, lastDelivered] = reply;
+    const counts = new Map<string, number>();
+    for (let i = 0; i < rawCounts.length; i += 2)
+      counts.set(String(rawCounts[i]), Number(String(rawCounts[i + 1])));
+    const entries: StreamEntry[] = (rawEntries ?? []).map(([id, fields]) => {
+      const entryId = id.toString();
+      return {
+        stream: this.stream,
+        partition: this.partition,
+        id: entryId,
+        fields: fields && fields.length > 0 ? fields : null,
+        deliveryCount: counts.get(entryId) ?? 1,
+        fromRetry: false,
+      };
+    });
+    return { entries, lastDeliveredId: lastDelivered ? lastDelivered.toString() : '' };
+  }
+
+  private fencedOnRead(): void {
+    this.deps.logger.warn(
+      { partition: this.partition, epoch: this.lease.epoch },
+      'partition read refused: lease lost',
+    );
+    this.deps.instrumentation.emit('consumer.partition.lost', () => ({
+      partition: this.partition,
+      epoch: this.lease.epoch,
+      reason: 'read fenced',
+    }));
+    this.lose();
+  }
+
+  private enqueue(entry: StreamEntry): void {
+    // Fetched while being revoked: the entry stays pending in this consumer and the next
+    // owner claims it.
+    if (this.state !== 'running') return;
+    let decoded: DecodedEvent | undefined;
+    let key: string;
+    try {
+      decoded = entry.fields
+        ? this.deps.runtime.codec.decode(splitMetadata(entry.fields).envelope)
+        : undefined;
+      // Keyless events carry no order promise: each is its own key and runs freely.
+      key = decoded?.key ?? `\0${entry.id}`;
+    } catch {
+      // Undecodable: it will be dead-lettered; it must not hold up (or be held by) any key.
+      key = `\0${entry.id}`;
+    }
+    this.deps.inFlight.increment();
+    this.scheduler.enqueue(key, decoded ? { entry, decoded } : { entry });
+  }
+
+  private async runItem(item: WorkItem): Promise<void> {
+    this.running++;
+    let holdsGate = false;
+    let blockedReported = false;
+    try {
+      await this.deps.gate.acquire();
+      holdsGate = true;
+      // Revoked or lost before it started: the entry stays pending for the next owner.
+      if (this.state !== 'running') return;
+      let inPlaceRetries = 0;
+      let failures = 0;
+      for (;;) {
+        let delayMs: number;
+        try {
+          const outcome = await this.deps.processor.process(
+            item.entry,
+            this.abort.signal,
+            inPlaceRetries,
+            item.decoded,
+          );
+          if (outcome.kind === 'fenced') {
+            this.deps.instrumentation.emit('consumer.partition.lost', () => ({
+              partition: this.partition,
+              epoch: this.lease.epoch,
+              reason: 'ack fenced',
+            }));
+            this.deps.logger.warn(
+              { partition: this.partition, epoch: this.lease.epoch, entryId: item.entry.id },
+              'ack rejected: partition now owned by another replica',
+            );
+            this.lose();
+            return;
+          }
+          if (outcome.kind !== 'retry-in-place') return;
+          if (outcome.blocked && !blockedReported) {
+            blockedReported = true;
+            this.reportBlockedKey(item);
+          }
+          inPlaceRetries++;
+          delayMs = outcome.delayMs;
+        } catch (error) {
+          // Settling failed (Redis unreachable): the key must not move on before this entry
+          // is settled, so the same entry runs again after a backoff.
+          failures++;
+          delayMs = reconnectDelay(failures);
+          this.deps.logger.warn(
+            { err: error, partition: this.partition, entryId: item.entry.id },
+            'could not settle entry; retrying it',
+          );
+        }
+        // Other keys keep running while this one waits.
+        this.deps.gate.release();
+        holdsGate = false;
+        await sleep(delayMs, this.retryAbort.signal);
+        if (this.state !== 'running') return;
+        await this.deps.gate.acquire();
+        holdsGate = true;
+        if (this.state !== 'running') return;
+      }
+    } finally {
+      if (blockedReported) this.deps.onBlockedKeysChanged(-1);
+      if (holdsGate) this.deps.gate.release();
+      this.running--;
+      this.deps.inFlight.decrement();
+      if (this.running === 0) {
+        const waiters = this.idleWaiters;
+        this.idleWaiters = [];
+        for (const waiter of waiters) waiter();
+      }
+    }
+  }
+
+  private reportBlockedKey(item: WorkItem): void {
+    this.deps.onBlockedKeysChanged(1);
+    this.deps.instrumentation.emit('consumer.key.blocked', () => ({
+      partition: this.partition,
+      key: item.decoded?.key ?? '',
+      entryId: item.entry.id,
+      attempts: this.deps.options.maxDeliveries,
+    }));
+    this.deps.logger.error(
+      { partition: this.partition, key: item.decoded?.key, entryId: item.entry.id },
+      'key blocked: retries exhausted and onRetriesExhausted is block-key; later events of this key wait',
+    );
+  }
+
+  private async waitIdle(timeoutMs: number): Promise<boolean> {
+    if (this.running === 0) return true;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      this.idleWaiters.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
+  /** Blocks on XREAD (no group: reading delivers nothing) until the stream moves past `afterId`. */
+  private async waitForEntries(afterId: string): Promise<void> {
+    const reader = await this.ensureReader();
+    if (this.state !== 'running') return;
+    await reader.xread('BLOCK', this.deps.options.blockMs, 'STREAMS', this.stream, afterId);
+  }
+
+  private async ensureReader(): Promise<RedisClient> {
+    if (!this.reader) {
+      const { connection } = this.deps.runtime;
+      this.reader = await connection.createReader(`waker-${this.partition}`);
+      if (!connection.cluster)
+        this.readerId = Number(
+          await (this.reader as { client(sub: 'ID'): Promise<number> }).client('ID'),
+        );
+    }
+    return this.reader;
+  }
+
+  private async interruptRead(): Promise<void> {
+    if (this.readerId !== undefined) {
+      await this.deps.runtime.connection.commands.client('UNBLOCK', this.readerId).catch(() => {});
+    } else if (this.reader) {
+      // A cluster reader has no single client id to unblock: dropping it ends the wait.
+      await this.closeReader();
+    }
+  }
+
+  private async closeReader(): Promise<void> {
+    const reader = this.reader;
+    this.reader = undefined;
+    this.readerId = undefined;
+    if (reader) await this.deps.runtime.connection.closeReader(reader);
+  }
+
+  private async recreateGroup(): Promise<void> {
+    const { runtime, options } = this.deps;
+    const from = options.recreateGroupFrom === 'end' ? '$' : startPositionId('beginning');
+    if (await ensureGroup(runtime.connection.commands, this.stream, options.group, from)) {
+      this.deps.logger.error(
+        { stream: this.stream, group: options.group, policy: options.recreateGroupFrom },
+        'consumer group vanished; recreated it',
+      );
+      this.deps.instrumentation.emit('consumer.group.recreated', () => ({
+        stream: this.stream,
+        from,
+      }));
+    }
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}

@@ -1,0 +1,80 @@
+import { Queue, Worker } from 'bullmq';
+import type { Logger } from 'pino';
+import type { RedisClient } from '../connection/redis-connection.js';
+import { deserializeFields, type SerializedField, serializeFields } from '../encoded-fields.js';
+import type { RedisKeys } from '../keys.js';
+import { MetadataField, splitMetadata } from './metadata-fields.js';
+import type { StreamEntry } from './stream-entry.js';
+
+interface RetryJobData {
+  retryStream: string;
+  fields: SerializedField[];
+}
+
+/**
+ * Ordering none: a failed entry comes back after its backoff through a BullMQ delayed job,
+ * which appends it to the group's retry stream of the same partition (other groups never see
+ * it) with its attempt number. The job id is unique per entry and attempt, so a schedule that
+ * is retried after a crash creates one job.
+ */
+export class RetryScheduler {
+  private queue: Queue | undefined;
+  private worker: Worker | undefined;
+
+  constructor(
+    private readonly connection: RedisClient,
+    private readonly keys: RedisKeys,
+    private readonly topic: string,
+    private readonly group: string,
+    private readonly logger: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    const name = this.keys.retryQueueName(this.topic, this.group);
+    const prefix = this.keys.bullPrefix();
+    this.queue = new Queue(name, { connection: this.connection, prefix });
+    this.worker = new Worker<RetryJobData>(
+      name,
+      async (job) => {
+        await this.connection.xadd(
+          job.data.retryStream,
+          '*',
+          ...deserializeFields(job.data.fields),
+        );
+      },
+      { connection: this.connection, prefix, concurrency: 32 },
+    );
+    this.worker.on('error', (error) => this.logger.warn({ err: error }, 'retry worker error'));
+    await Promise.all([this.queue.waitUntilReady(), this.worker.waitUntilReady()]);
+  }
+
+  async schedule(entry: StreamEntry, nextAttempt: number, delayMs: number): Promise<void> {
+    if (!this.queue) throw new Error('RetryScheduler.schedule called before start()');
+    const { envelope, metadata } = splitMetadata(entry.fields ?? []);
+    const origin = metadata.get(MetadataField.retryOrigin) ?? `${entry.stream}@${entry.id}`;
+    const fields = [
+      ...envelope,
+      MetadataField.retryAttempt,
+      String(nextAttempt),
+      MetadataField.retryOrigin,
+      origin,
+    ];
+    const data: RetryJobData = {
+      retryStream: this.keys.retryStream(this.topic, entry.partition, this.group),
+      fields: serializeFields(fields),
+    };
+    await this.queue.add('retry', data, {
+      jobId: `${origin.replaceAll(':', '_')}-${nextAttempt}`,
+      delay: delayMs,
+      attempts: 10,
+      backoff: { type: 'exponential', delay: 200 },
+      removeOnComplete: { age: 3600 },
+      removeOnFail: { age: 24 * 3600 },
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.worker?.close();
+    await this.queue?.close();
+  }
+}

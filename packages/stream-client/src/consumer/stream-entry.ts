@@ -1,0 +1,63 @@
+/** One entry as read from a stream through the group. */
+export interface StreamEntry {
+  /** The Redis key of the stream it came from (partition stream or group retry stream). */
+  stream: string;
+  partition: number;
+  id: string;
+  /** Raw fields, name/value alternating; null when the entry was deleted while pending. */
+  fields: Buffer[] | null;
+  /** How many times Redis has delivered it to the group, this delivery included. */
+  deliveryCount: number;
+  /** True when it came from the group's retry stream. */
+  fromRetry: boolean;
+}
+
+type RawEntries = Array<[Buffer, Buffer[] | null]>;
+export type RawReadReply = Array<[Buffer, RawEntries]> | null;
+
+/** Flattens an XREADGROUP reply, resolving each stream key to its partition. */
+export function parseReadReply(
+  reply: RawReadReply,
+  describe: (stream: string) => { partition: number; fromRetry: boolean },
+  deliveryCounts?: Map<string, number>,
+): StreamEntry[] {
+  if (!reply) return [];
+  const entries: StreamEntry[] = [];
+  for (const [keyBuffer, rawEntries] of reply) {
+    const stream = keyBuffer.toString('utf8');
+    const { partition, fromRetry } = describe(stream);
+    for (const [idBuffer, fields] of rawEntries) {
+      const id = idBuffer.toString('utf8');
+      entries.push({
+        stream,
+        partition,
+        id,
+        fields,
+        deliveryCount: deliveryCounts?.get(`${stream}@${id}`) ?? 1,
+        fromRetry,
+      });
+    }
+  }
+  return entries;
+}
+
+/** Compares stream ids (`ms-seq`) numerically. */
+export function compareEntryIds(a: string, b: string): number {
+  const [aMs, aSeq] = splitId(a);
+  const [bMs, bSeq] = splitId(b);
+  if (aMs !== bMs) return aMs < bMs ? -1 : 1;
+  if (aSeq !== bSeq) return aSeq < bSeq ? -1 : 1;
+  return 0;
+}
+
+function splitId(id: string): [bigint, bigint] {
+  const dash = id.indexOf('-');
+  if (dash < 0) return [BigInt(id), 0n];
+  return [BigInt(id.slice(0, dash)), BigInt(id.slice(dash + 1))];
+}
+
+/** Milliseconds part of an entry id: when it was appended, by the server's clock. */
+export function entryTimestamp(id: string): number {
+  const dash = id.indexOf('-');
+  return Number(dash < 0 ? id : id.slice(0, dash));
+}

@@ -1,0 +1,122 @@
+/**
+ * Every error the stream client throws is a StreamClientError with a stable `code`
+ * (`RS_<AREA>_<PROBLEM>`) and `retriable`, so callers can branch on the code and retry
+ * policies can ask the error itself.
+ */
+export class StreamClientError extends Error {
+  readonly code: string;
+  readonly retriable: boolean;
+
+  constructor(
+    code: string,
+    message: string,
+    options: { retriable?: boolean; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.retriable = options.retriable ?? false;
+  }
+}
+
+/** A topic, group or consumer name that cannot be used in a Redis key layout. */
+export class InvalidNameError extends StreamClientError {
+  constructor(kind: string, value: string) {
+    super(
+      'RS_CONFIG_INVALID_NAME',
+      `invalid ${kind} name ${JSON.stringify(value)}: expected 1-200 characters of A-Z a-z 0-9 . _ - (no braces, colons or spaces)`,
+    );
+  }
+}
+
+/** An option that is out of range or of the wrong form. */
+export class InvalidOptionError extends StreamClientError {
+  constructor(option: string, expected: string, received: unknown) {
+    super(
+      'RS_CONFIG_INVALID_OPTION',
+      `option ${option}: expected ${expected}, received ${JSON.stringify(received)}`,
+    );
+  }
+}
+
+/** The configured partition count disagrees with the one stored for the topic. */
+export class PartitionMismatchError extends StreamClientError {
+  constructor(
+    readonly topic: string,
+    readonly configured: number,
+    readonly stored: number,
+  ) {
+    super(
+      'RS_TOPIC_PARTITION_MISMATCH',
+      `topic ${topic} has ${stored} partitions in Redis but ${configured} were configured; ` +
+        `use ${stored}, or create a new topic (partitions are never remapped silently)`,
+    );
+  }
+}
+
+export class TopicNotFoundError extends StreamClientError {
+  constructor(readonly topic: string) {
+    super(
+      'RS_TOPIC_NOT_FOUND',
+      `topic ${topic} does not exist; create it with ensureTopic(${JSON.stringify(topic)}, { partitions })`,
+    );
+  }
+}
+
+/** Redis could not be reached or answered with a connection-level error. Retriable. */
+export class ConnectionError extends StreamClientError {
+  constructor(message: string, cause?: unknown) {
+    super('RS_CONNECTION', message, { retriable: true, cause });
+  }
+}
+
+/** The server is older than the library supports. */
+export class UnsupportedServerError extends StreamClientError {
+  constructor(version: string) {
+    super(
+      'RS_SERVER_UNSUPPORTED',
+      `Redis ${version} is not supported: redstream needs Redis 7.0+ or Valkey 7.2+`,
+    );
+  }
+}
+
+/**
+ * This consumer no longer owns the partition (its lease epoch is stale): another replica took
+ * it over. The work is dropped here; the new owner processes the entry.
+ */
+export class FencedError extends StreamClientError {
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    readonly epoch: number,
+  ) {
+    super(
+      'RS_PARTITION_FENCED',
+      `partition ${partition} of ${topic} is no longer owned at epoch ${epoch}`,
+    );
+  }
+}
+
+/**
+ * Thrown by a handler to say that retrying cannot help (bad data, a permanent refusal):
+ * the event goes to the dead-letter stream at once.
+ */
+export class NonRetriableError extends StreamClientError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('RS_HANDLER_NON_RETRIABLE', message, { retriable: false, cause: options.cause });
+  }
+}
+
+/** The client or subscription was closed while the operation was waiting. */
+export class ClosedError extends StreamClientError {
+  constructor(what: string) {
+    super('RS_CLOSED', `${what} is closed`);
+  }
+}
+
+/** A Lua script answered with a status code this library does not know (a bug or a skew). */
+export class ScriptError extends StreamClientError {
+  constructor(script: string, reply: unknown) {
+    super('RS_SCRIPT_UNEXPECTED_REPLY', `script ${script} returned ${JSON.stringify(reply)}`);
+  }
+}

@@ -1,0 +1,227 @@
+import type { Codec, EncodedEvent, EventInput } from '@redstream/codec';
+import type { Logger } from 'pino';
+import type { RedisClient } from '../connection/redis-connection.js';
+import { InvalidOptionError } from '../errors.js';
+import type { RedisKeys } from '../keys.js';
+import { partitionFor } from '../partitioner.js';
+import { registerScripts } from '../scripts/lua-scripts.js';
+import { type TopicInfo, type TopicRegistry, xaddTrim } from '../topics/topic-registry.js';
+import type { DelayedDelivery, ScheduledPublish } from './delayed-delivery.js';
+
+export interface PublishResult {
+  eventId: string;
+  /** Stream entry id, e.g. `1700000000000-0`. */
+  entryId: string;
+  partition: number;
+  /** True when the event id was already published within the idempotency window (nothing appended). */
+  duplicate: boolean;
+}
+
+export interface PublishOptions {
+  /** Append after this many milliseconds (through a BullMQ delayed job). */
+  delayMs?: number;
+  /** Append at this time. */
+  at?: Date | number;
+}
+
+export interface ProducerOptions {
+  /**
+   * Which publishes are deduplicated by event id (atomic check-and-add in the partition's
+   * slot): `explicit-ids` (default) for events whose id the caller chose, since only those
+   * can be retried with the same id; `always` also for generated ids; `never` for none.
+   */
+  idempotence?: 'explicit-ids' | 'always' | 'never';
+  /** How long an event id is remembered for deduplication. Default 5 minutes. */
+  idempotenceWindowMs?: number;
+  /** Events per pipeline flush in publishMany. */
+  pipelineChunkSize?: number;
+}
+
+const DEFAULTS = {
+  idempotence: 'explicit-ids',
+  idempotenceWindowMs: 5 * 60_000,
+  pipelineChunkSize: 1000,
+} as const;
+
+interface PreparedEvent {
+  index: number;
+  encoded: EncodedEvent;
+  partition: number;
+  idempotent: boolean;
+}
+
+/** Appends events to the partition streams of topics. */
+export class Producer {
+  private readonly options: Required<ProducerOptions>;
+
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly keys: RedisKeys,
+    private readonly topics: TopicRegistry,
+    private readonly codec: Codec,
+    private readonly delayed: () => DelayedDelivery,
+    options: ProducerOptions = {},
+    private readonly logger?: Logger,
+  ) {
+    this.options = { ...DEFAULTS, ...options };
+    // Pipelines call the idempotent-publish script by name: it must be defined on this client.
+    registerScripts(redis);
+    if (!['explicit-ids', 'always', 'never'].includes(this.options.idempotence)) {
+      throw new InvalidOptionError(
+        'idempotence',
+        "'explicit-ids', 'always' or 'never'",
+        this.options.idempotence,
+      );
+    }
+    if (
+      !Number.isInteger(this.options.idempotenceWindowMs) ||
+      this.options.idempotenceWindowMs < 1000
+    ) {
+      throw new InvalidOptionError(
+        'idempotenceWindowMs',
+        'an integer >= 1000',
+        this.options.idempotenceWindowMs,
+      );
+    }
+  }
+
+  /** Publishes one event; with `delayMs`/`at` it is scheduled instead and appended once when due. */
+  async publish<P>(
+    topic: string,
+    event: EventInput<P>,
+    options: PublishOptions = {},
+  ): Promise<PublishResult> {
+    const info = await this.topics.requireTopic(topic);
+    if (options.delayMs !== undefined || options.at !== undefined) {
+      return this.schedule(info, event, options);
+    }
+    const [result] = await this.appendAll(info, [this.prepare(info, event, 0)]);
+    return result!;
+  }
+
+  /**
+   * Publishes many events, pipelined per partition (never one awaited round trip each).
+   * Results are in input order. Encoding errors reject the whole call before anything is sent.
+   */
+  async publishMany<P>(
+    topic: string,
+    events: ReadonlyArray<EventInput<P>>,
+  ): Promise<PublishResult[]> {
+    const info = await this.topics.requireTopic(topic);
+    const prepared = events.map((event, index) => this.prepare(info, event, index));
+    return this.appendAll(info, prepared);
+  }
+
+  /** Appends an already-encoded event (delayed delivery, redrive): the bytes stay as they were. */
+  async appendEncoded(
+    topic: string,
+    encoded: EncodedEvent,
+    key: string | null,
+    idempotent = true,
+  ): Promise<PublishResult> {
+    const info = await this.topics.requireTopic(topic);
+    const partition = partitionFor(key, encoded.id, info.partitions);
+    const [result] = await this.appendAll(info, [{ index: 0, encoded, partition, idempotent }]);
+    return result!;
+  }
+
+  private prepare<P>(info: TopicInfo, event: EventInput<P>, index: number): PreparedEvent {
+    const encoded = this.codec.encode(event);
+    const idempotence = this.options.idempotence;
+    const idempotent =
+      idempotence === 'always' || (idempotence === 'explicit-ids' && event.id !== undefined);
+    return {
+      index,
+      encoded,
+      partition: partitionFor(event.key, encoded.id, info.partitions),
+      idempotent,
+    };
+  }
+
+  private async appendAll(info: TopicInfo, prepared: PreparedEvent[]): Promise<PublishResult[]> {
+    const results = new Array<PublishResult>(prepared.length);
+    const byPartition = new Map<number, PreparedEvent[]>();
+    for (const event of prepared) {
+      const list = byPartition.get(event.partition);
+      if (list) list.push(event);
+      else byPartition.set(event.partition, [event]);
+    }
+    const trim = xaddTrim(info.retention);
+    const { pipelineChunkSize } = this.options;
+    // One pipeline per partition and chunk: all keys of a pipeline share a hash slot, which
+    // Redis Cluster requires, and partitions are flushed concurrently.
+    await Promise.all(
+      [...byPartition].map(async ([partition, events]) => {
+        const stream = this.keys.partitionStream(info.name, partition);
+        for (let start = 0; start < events.length; start += pipelineChunkSize) {
+          const chunk = events.slice(start, start + pipelineChunkSize);
+          await this.appendChunk(info.name, stream, partition, chunk, trim, results);
+        }
+      }),
+    );
+    return results;
+  }
+
+  private async appendChunk(
+    topic: string,
+    stream: string,
+    partition: number,
+    chunk: PreparedEvent[],
+    trim: [string, string] | undefined,
+    results: PublishResult[],
+  ): Promise<void> {
+    const pipeline = this.redis.pipeline();
+    for (const event of chunk) {
+      if (event.idempotent) {
+        (pipeline as unknown as Record<string, (...args: unknown[]) => void>).rsPublishIdempotent!(
+          stream,
+          this.keys.publishMarker(topic, partition, event.encoded.id),
+          this.options.idempotenceWindowMs,
+          trim?.[0] ?? '',
+          trim?.[1] ?? '',
+          ...event.encoded.fields,
+        );
+      } else if (trim) {
+        pipeline.xadd(stream, trim[0] as 'MAXLEN', '~', trim[1], '*', ...event.encoded.fields);
+      } else {
+        pipeline.xadd(stream, '*', ...event.encoded.fields);
+      }
+    }
+    const replies = (await pipeline.exec()) ?? [];
+    chunk.forEach((event, i) => {
+      const [error, reply] = replies[i] ?? [new Error('no reply')];
+      if (error) throw error;
+      const [created, entryId] = event.idempotent
+        ? (reply as [number, string])
+        : [1, reply as string];
+      results[event.index] = {
+        eventId: event.encoded.id,
+        entryId,
+        partition,
+        duplicate: created === 0,
+      };
+    });
+  }
+
+  private async schedule<P>(
+    info: TopicInfo,
+    event: EventInput<P>,
+    options: PublishOptions,
+  ): Promise<PublishResult & ScheduledPublish> {
+    const encoded = this.codec.encode(event);
+    const partition = partitionFor(event.key, encoded.id, info.partitions);
+    const dueAt =
+      options.at !== undefined
+        ? new Date(options.at).getTime()
+        : Date.now() + (options.delayMs ?? 0);
+    const scheduled = await this.delayed().schedule(info.name, encoded, event.key ?? null, dueAt);
+    this.logger?.debug({ topic: info.name, eventId: encoded.id, dueAt }, 'event scheduled');
+    return {
+      eventId: encoded.id,
+      entryId: '',
+      partition,
+      duplicate: !scheduled.scheduled,
+      ...scheduled,
+    };
+  }
+}

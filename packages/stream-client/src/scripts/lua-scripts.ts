@@ -1,0 +1,226 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { RedisClient } from '../connection/redis-connection.js';
+
+interface ScriptSource {
+  command: string;
+  numberOfKeys: number | undefined;
+  lua: string;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/**
+ * Scripts live as `<camelName>-<numKeys>.lua` files next to this module (`-n`: the caller
+ * passes the key count). They are read once and registered on each client with
+ * defineCommand, which sends EVALSHA and falls back to EVAL after a server restart.
+ */
+const sources: ScriptSource[] = readdirSync(here)
+  .filter((file) => file.endsWith('.lua'))
+  .map((file) => {
+    const match = /^([A-Za-z]+)-(\d+|n)\.lua$/.exec(file);
+    if (!match) throw new Error(`Lua script file ${file} must be named <camelName>-<numKeys>.lua`);
+    const [, name, keys] = match;
+    return {
+      command: `rs${name![0]!.toUpperCase()}${name!.slice(1)}`,
+      numberOfKeys: keys === 'n' ? undefined : Number(keys),
+      lua: readFileSync(join(here, file), 'utf8'),
+    };
+  });
+
+const registered = new WeakSet<RedisClient>();
+
+export function registerScripts(client: RedisClient): void {
+  if (registered.has(client)) return;
+  for (const source of sources) {
+    client.defineCommand(source.command, {
+      lua: source.lua,
+      ...(source.numberOfKeys === undefined ? {} : { numberOfKeys: source.numberOfKeys }),
+    });
+  }
+  registered.add(client);
+}
+
+type Arg = string | number | Buffer;
+type Reply = unknown;
+
+/** Typed calls of the registered scripts (ioredis adds custom commands untyped). */
+export class LuaScripts {
+  constructor(private readonly client: RedisClient) {
+    registerScripts(client);
+  }
+
+  private call(command: string, args: Arg[]): Promise<Reply> {
+    return (this.client as unknown as Record<string, (...a: Arg[]) => Promise<Reply>>)[command]!(
+      ...args,
+    );
+  }
+
+  publishIdempotent(
+    stream: string,
+    marker: string,
+    windowMs: number,
+    trim: [string, string] | undefined,
+    fields: Arg[],
+  ) {
+    return this.call('rsPublishIdempotent', [
+      stream,
+      marker,
+      windowMs,
+      trim?.[0] ?? '',
+      trim?.[1] ?? '',
+      ...fields,
+    ]) as Promise<[number, string]>;
+  }
+
+  ackAndMark(args: {
+    stream: string;
+    doneMarkers: string;
+    lease: string;
+    effectKeys: string[];
+    group: string;
+    entryId: string;
+    eventId: string;
+    windowMs: number;
+    expectedLease: string;
+    effects: Arg[][];
+  }): Promise<number> {
+    const encoded: Arg[] = [];
+    for (const [command, ...rest] of args.effects) encoded.push(command!, rest.length, ...rest);
+    const keys = [args.stream, args.doneMarkers, args.lease, ...args.effectKeys];
+    return this.call('rsAckAndMark', [
+      keys.length,
+      ...keys,
+      args.group,
+      args.entryId,
+      args.eventId,
+      args.windowMs,
+      args.expectedLease,
+      args.effects.length,
+      ...encoded,
+    ]) as Promise<number>;
+  }
+
+  ackFenced(
+    stream: string,
+    lease: string,
+    expectedLease: string,
+    group: string,
+    ids: string[],
+  ): Promise<number> {
+    return this.call('rsAckFenced', [
+      stream,
+      lease,
+      expectedLease,
+      group,
+      ...ids,
+    ]) as Promise<number>;
+  }
+
+  deadLetter(args: {
+    stream: string;
+    deadLetters: string;
+    lease: string;
+    group: string;
+    entryId: string;
+    expectedLease: string;
+    maxLength: number;
+    fields: Arg[];
+  }): Promise<string | number> {
+    return this.call('rsDeadLetter', [
+      args.stream,
+      args.deadLetters,
+      args.lease,
+      args.group,
+      args.entryId,
+      args.expectedLease,
+      args.maxLength,
+      ...args.fields,
+    ]) as Promise<string | number>;
+  }
+
+  acquireLease(
+    lease: string,
+    epoch: string,
+    consumer: string,
+    ttlMs: number,
+  ): Promise<[number, number | string]> {
+    return this.call('rsAcquireLease', [lease, epoch, consumer, ttlMs]) as Promise<
+      [number, number | string]
+    >;
+  }
+
+  renewLease(lease: string, expected: string, ttlMs: number): Promise<number> {
+    return this.call('rsRenewLease', [lease, expected, ttlMs]) as Promise<number>;
+  }
+
+  releaseLease(lease: string, expected: string): Promise<number> {
+    return this.call('rsReleaseLease', [lease, expected]) as Promise<number>;
+  }
+
+  /** Buffers in, Buffers out: entries keep binary payloads intact. */
+  fetchFenced(
+    stream: string,
+    lease: string,
+    expected: string,
+    group: string,
+    consumer: string,
+    count: number,
+    from: string,
+  ) {
+    return this.call('rsFetchFencedBuffer', [
+      stream,
+      lease,
+      expected,
+      group,
+      consumer,
+      count,
+      from,
+    ]) as Promise<-1 | [Array<[Buffer, Buffer[] | null]>, Buffer[], Buffer]>;
+  }
+
+  claimFenced(
+    stream: string,
+    lease: string,
+    expected: string,
+    group: string,
+    consumer: string,
+    cursor: string,
+    count: number,
+  ) {
+    return this.call('rsClaimFenced', [
+      stream,
+      lease,
+      expected,
+      group,
+      consumer,
+      cursor,
+      count,
+    ]) as Promise<-1 | [string, string[], string[]?]>;
+  }
+
+  redrive(
+    stream: string,
+    deadLetters: string,
+    deadLetterId: string,
+    fields: Arg[],
+  ): Promise<string> {
+    return this.call('rsRedrive', [
+      stream,
+      deadLetters,
+      deadLetterId,
+      ...fields,
+    ]) as Promise<string>;
+  }
+
+  heartbeat(
+    members: string,
+    member: string,
+    sessionTimeoutMs: number,
+  ): Promise<[number, ...string[]]> {
+    return this.call('rsHeartbeat', [members, member, sessionTimeoutMs]) as Promise<
+      [number, ...string[]]
+    >;
+  }
+}
