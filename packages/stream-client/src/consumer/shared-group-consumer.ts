@@ -341,15 +341,15 @@ export class SharedGroupConsumer {
     }
     const redis = this.runtime.connection.commands;
     for (const [stream, list] of byStream) {
-      await redis.call(
-        'XCLAIM',
+      // `call` is mangled by ioredis auto-pipelining, and the typings lack this XCLAIM form.
+      await (redis.xclaim as (...args: unknown[]) => Promise<unknown>).apply(redis, [
         stream,
         this.options.group,
         this.options.consumer,
         0,
         ...list.map((running) => running.entry.id),
         'JUSTID',
-      );
+      ]);
       const now = Date.now();
       for (const running of list) running.touchedAt = now;
     }
@@ -363,8 +363,10 @@ export class SharedGroupConsumer {
       let cursor = '0-0';
       do {
         if (this.stopping || this.inFlight.size >= this.options.maxInFlight) return;
-        const reply = (await redis.callBuffer(
-          'XAUTOCLAIM',
+        // xautoclaimBuffer exists at runtime but not in the typings.
+        const reply = (await (
+          redis as unknown as { xautoclaimBuffer(...args: unknown[]): Promise<unknown> }
+        ).xautoclaimBuffer(
           stream,
           group,
           consumer,
