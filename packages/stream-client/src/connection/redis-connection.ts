@@ -147,7 +147,10 @@ export class RedisConnection {
     } = redisOptions;
     return {
       redisOptions: perNode,
-      enableAutoPipelining: forCommands,
+      // Off on a cluster: ioredis groups an auto-pipeline by slot and cannot place scripts
+      // whose key count is an argument (the effectively-once step), failing the whole batch.
+      // Commands are still pipelined on the wire; only the write coalescing is lost.
+      enableAutoPipelining: false,
       enableOfflineQueue: !failFast,
       clusterRetryStrategy: (attempt) => (this.closed ? null : reconnectDelay(attempt)),
       maxRedirections: 32,

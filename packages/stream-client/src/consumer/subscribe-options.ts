@@ -29,7 +29,11 @@ export interface SubscribeOptions<P = unknown> {
   blockMs?: number;
   /** Handlers running at once in this replica. */
   concurrency?: number;
-  /** Entries read but not yet settled, above which reading pauses (backpressure). */
+  /**
+   * Entries read but not yet settled, above which reading pauses (backpressure). Default twice
+   * the batch size: enough to read ahead, small enough that one replica does not hoard entries
+   * the others could be handling.
+   */
   maxInFlight?: number;
   startFrom?: StartPosition;
   /** Deliveries (first + retries) before an entry is dead-lettered. */
@@ -70,7 +74,6 @@ export const SUBSCRIBE_DEFAULTS = {
   batchSize: 100,
   blockMs: 2000,
   concurrency: 16,
-  maxInFlight: 1000,
   startFrom: 'beginning',
   maxDeliveries: 5,
   claimIdleMs: 30_000,
@@ -97,6 +100,7 @@ export function resolveSubscribeOptions<P>(
   const resolved = {
     ...SUBSCRIBE_DEFAULTS,
     ...stripUndefined(options),
+    maxInFlight: options.maxInFlight ?? 2 * (options.batchSize ?? SUBSCRIBE_DEFAULTS.batchSize),
     consumer,
     partitions: options.partitions,
     assignor: options.assignor,

@@ -161,14 +161,17 @@ export class OrderedConsumer {
       this.rebalanceStartedAt = Date.now();
     }
 
-    const pipeline = connection.commands.pipeline();
-    for (let partition = 0; partition < this.partitions; partition++)
-      pipeline.get(this.leases.leaseKey(partition));
-    const replies = (await pipeline.exec()) ?? [];
+    // Separate GETs, not one pipeline: leases live in different slots on a cluster;
+    // auto-pipelining still sends them together (per node).
+    const leaseValues = await Promise.all(
+      Array.from({ length: this.partitions }, (_, partition) =>
+        connection.commands.get(this.leases.leaseKey(partition)),
+      ),
+    );
     const live = new Set(members);
     const current = new Map<number, string>();
-    replies.forEach(([, value], partition) => {
-      const owner = parseLeaseValue(value as string | null)?.owner;
+    leaseValues.forEach((value, partition) => {
+      const owner = parseLeaseValue(value)?.owner;
       if (owner !== undefined && live.has(owner)) current.set(partition, owner);
     });
 

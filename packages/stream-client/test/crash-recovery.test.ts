@@ -1,0 +1,124 @@
+import { type ServiceProcess, sleep, uniqueName, waitFor } from '@redstream/testkit';
+import { afterEach, describe, expect, it } from 'vitest';
+import { readLedger } from './helpers/effects-ledger.js';
+import { useRedis } from './helpers/redis.js';
+import { sequencedEvents } from './helpers/sequenced-events.js';
+import { startWorker } from './helpers/workers.js';
+
+const env = useRedis();
+const workers: ServiceProcess[] = [];
+
+afterEach(async () => {
+  await Promise.all(workers.splice(0).map((worker) => worker.stop(2000)));
+});
+
+async function pendingOf(
+  client: Awaited<ReturnType<typeof env.client>>,
+  topic: string,
+  partitions: number,
+  consumer: string,
+) {
+  let total = 0;
+  for (let p = 0; p < partitions; p++) {
+    const rows = (await client.redis.xpending(
+      client.keys.partitionStream(topic, p),
+      'g',
+      '-',
+      '+',
+      10_000,
+      consumer,
+    )) as unknown[];
+    total += rows.length;
+  }
+  return total;
+}
+
+describe('crash recovery (ordering none)', () => {
+  it('finishes the pending entries of a SIGKILLed replica within claimIdleMs + claim interval', async () => {
+    const client = await env.client();
+    const topic = uniqueName('topic');
+    await client.ensureTopic(topic, { partitions: 4 });
+    const common = {
+      REDIS_URL: env.redis.url,
+      TOPIC: topic,
+      GROUP: 'g',
+      CLAIM_IDLE_MS: '1500',
+      CLAIM_INTERVAL_MS: '300',
+    };
+    const victim = await startWorker({
+      ...common,
+      CONSUMER: 'victim',
+      HANDLER_DELAY_MS: '200',
+      CONCURRENCY: '20',
+    });
+    workers.push(victim);
+    await client.producer().publishMany(topic, sequencedEvents(400, 40));
+    await waitFor(async () => (await pendingOf(client, topic, 4, 'victim')) >= 20, {
+      description: 'the victim to hold pending entries',
+    });
+    victim.signal('SIGKILL');
+    await victim.exited;
+    const killedAt = Date.now();
+    const stranded = await pendingOf(client, topic, 4, 'victim');
+    expect(stranded).toBeGreaterThan(0);
+
+    workers.push(
+      await startWorker({ ...common, CONSUMER: 'survivor-1' }),
+      await startWorker({ ...common, CONSUMER: 'survivor-2' }),
+    );
+    await waitFor(async () => (await pendingOf(client, topic, 4, 'victim')) === 0, {
+      description: "the victim's pending entries to be claimed",
+      timeoutMs: 15_000,
+    });
+    // claimIdleMs (1.5 s) + claim interval (0.3 s), plus the survivors' start-up.
+    expect(Date.now() - killedAt).toBeLessThan(1500 + 300 + 5000);
+    await waitFor(async () => (await readLedger(client, topic, 4)).applied === 400, {
+      description: 'all 400 events applied',
+      timeoutMs: 30_000,
+    });
+    const ledger = await readLedger(client, topic, 4);
+    expect(ledger.duplicates).toBe(0);
+  });
+
+  it('applies each event once when replicas are killed between handler and ack, again and again', async () => {
+    const client = await env.client();
+    const topic = uniqueName('topic');
+    await client.ensureTopic(topic, { partitions: 2 });
+    const common = {
+      REDIS_URL: env.redis.url,
+      TOPIC: topic,
+      GROUP: 'g',
+      CLAIM_IDLE_MS: '800',
+      CLAIM_INTERVAL_MS: '200',
+      HANDLER_DELAY_MS: '40',
+      CONCURRENCY: '8',
+    };
+    await client.producer().publishMany(topic, sequencedEvents(2400, 30));
+    workers.push(await startWorker({ ...common, CONSUMER: 'steady' }));
+    let killedHolding = 0;
+    for (let round = 0; round < 4; round++) {
+      const name = `doomed-${round}`;
+      const doomed = await startWorker({ ...common, CONSUMER: name });
+      await waitFor(async () => (await pendingOf(client, topic, 2, name)) > 0, {
+        description: `${name} to hold entries`,
+        timeoutMs: 10_000,
+      });
+      // Let some handlers finish and some be mid-flight: the kill lands between handler and ack.
+      await sleep(150);
+      doomed.signal('SIGKILL');
+      await doomed.exited;
+      if ((await pendingOf(client, topic, 2, name)) > 0) killedHolding++;
+    }
+    expect(killedHolding).toBeGreaterThan(0);
+    await waitFor(async () => (await readLedger(client, topic, 2)).applied === 2400, {
+      description: 'all 2400 events applied',
+      timeoutMs: 60_000,
+    });
+    const ledger = await readLedger(client, topic, 2);
+    expect(ledger.duplicates).toBe(0);
+    expect(Object.keys(ledger.perConsumer).length).toBeGreaterThan(1);
+    // Every stranded entry was claimed and acked.
+    for (let round = 0; round < 4; round++)
+      expect(await pendingOf(client, topic, 2, `doomed-${round}`)).toBe(0);
+  });
+});

@@ -1,0 +1,85 @@
+import { type LaunchedCluster, launchRedisCluster, uniqueName, waitFor } from '@redstream/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createStreamClient, type StreamClient, type Subscription } from '../src/index.js';
+import { readLedger } from './helpers/effects-ledger.js';
+import { useRedis } from './helpers/redis.js';
+import { sequencedEvents } from './helpers/sequenced-events.js';
+
+const single = useRedis();
+let cluster: LaunchedCluster;
+beforeAll(async () => {
+  cluster = await launchRedisCluster();
+}, 60_000);
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+const targets: Array<[string, () => Promise<StreamClient>]> = [
+  ['a single Redis', () => createStreamClient({ url: single.redis.url })],
+  ['a 3-master Redis Cluster', () => createStreamClient({ clusterNodes: cluster.nodes })],
+];
+
+describe.each(targets)('ordering key on %s', (_name, connect) => {
+  it('8 partitions, 3 replicas, 20,000 events over 500 keys: once each, in key order, spread 3/3/2', async () => {
+    const admin = await connect();
+    const topic = uniqueName('orders');
+    await admin.ensureTopic(topic, { partitions: 8 });
+    const lastSeq = new Map<string, number>();
+    let violations = 0;
+    let handled = 0;
+    const clients: StreamClient[] = [];
+    const subscriptions: Subscription[] = [];
+    for (const consumer of ['r1', 'r2', 'r3']) {
+      const client = await connect();
+      clients.push(client);
+      subscriptions.push(
+        await client.subscribe<{ key: string; seq: number }>({
+          topic,
+          group: 'g',
+          consumer,
+          ordering: 'key',
+          concurrency: 32,
+          batchSize: 200,
+          sessionTimeoutMs: 3000,
+          heartbeatIntervalMs: 200,
+          handler: (event, ctx) => {
+            const { key, seq } = event.payload;
+            if (seq !== (lastSeq.get(key) ?? 0) + 1) violations++;
+            lastSeq.set(key, seq);
+            handled++;
+            ctx.effects
+              .hincrby(ctx.stateKey('handled'), event.id, 1)
+              .hincrby(ctx.stateKey('consumers'), consumer, 1);
+          },
+        }),
+      );
+    }
+    await waitFor(
+      () =>
+        subscriptions
+          .map((s) => s.ownedPartitions.length)
+          .sort()
+          .join() === '2,3,3',
+      {
+        description: 'the 8 partitions spread 3/3/2',
+        timeoutMs: 15_000,
+      },
+    );
+    const owned = subscriptions.flatMap((s) => s.ownedPartitions).sort((a, b) => a - b);
+    expect(owned).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    const events = sequencedEvents(20_000, 500);
+    for (let i = 0; i < events.length; i += 2000)
+      await admin.producer().publishMany(topic, events.slice(i, i + 2000));
+    await waitFor(() => handled >= 20_000, {
+      description: '20,000 events handled',
+      timeoutMs: 90_000,
+    });
+    await Promise.all(subscriptions.map((s) => s.close()));
+    const ledger = await readLedger(admin, topic, 8);
+    expect(ledger).toMatchObject({ applied: 20_000, duplicates: 0 });
+    expect(handled).toBe(20_000);
+    expect(violations).toBe(0);
+    expect(Object.keys(ledger.perConsumer).sort()).toEqual(['r1', 'r2', 'r3']);
+    await Promise.all([...clients, admin].map((client) => client.close()));
+  });
+});
