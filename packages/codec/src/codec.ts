@@ -165,6 +165,7 @@ class EventCodec implements Codec {
       );
     }
     let id = input.id;
+    let idBytes = 36; // a generated UUID is ASCII
     if (id === undefined) id = newEventId();
     else if (
       typeof id !== 'string' ||
@@ -176,7 +177,7 @@ class EventCodec implements Codec {
         'id',
         `must be a non-empty string of at most ${CODEC_LIMITS.maxIdBytes} UTF-8 bytes`,
       );
-    }
+    } else idBytes = utf8Length(id);
     const key = input.key ?? null;
     if (
       key !== null &&
@@ -271,7 +272,7 @@ class EventCodec implements Codec {
     const byteLength =
       NAME_BYTES_WITHOUT_KEY +
       FORMAT_VERSION_TEXT.length +
-      utf8Length(id) +
+      idBytes +
       utf8Length(type) +
       (key === null ? 0 : F.key.length + utf8Length(key)) +
       sv.length +
