@@ -265,7 +265,7 @@ describe('decode', () => {
       [withField('ts', '99999999999999999'), 'CODEC_BAD_FIELD', 'ts'],
       [withField('p', undefined), 'CODEC_BAD_FIELD', 'p'],
       [withField('p', '{"n":'), 'CODEC_MALFORMED_PAYLOAD', 'p'],
-      [withField('p', Buffer.from([0x7b, 0xff, 0x7d])), 'CODEC_BAD_FIELD', 'p'],
+      [withField('p', Buffer.from([0x7b, 0xff, 0x7d])), 'CODEC_MALFORMED_PAYLOAD', 'p'],
     ];
     for (const [entry, code, field] of cases) {
       const error = expectCode(() => codec.decode(entry), code);
@@ -282,6 +282,9 @@ describe('decode', () => {
     expectCode(() => codec.decode([5, 'x'] as never), 'CODEC_BAD_FIELD');
     expectCode(() => codec.decode(null as never), 'CODEC_BAD_FIELD');
     expectCode(() => codec.decode('v' as never), 'CODEC_BAD_FIELD');
+    // No entry is empty, so an empty list is not a legacy entry either.
+    expectCode(() => codec.decode([]), 'CODEC_UNKNOWN_FORMAT_VERSION');
+    expectCode(() => codec.decode({}), 'CODEC_UNKNOWN_FORMAT_VERSION');
     const tooMany = Array.from({ length: (CODEC_LIMITS.maxFields + 1) * 2 }, (_, i) => `f${i}`);
     expectCode(() => codec.decode(tooMany), 'CODEC_BAD_FIELD');
   });

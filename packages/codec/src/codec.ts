@@ -339,7 +339,7 @@ class EventCodec implements Codec {
 
     const version = slots[Slot.FormatVersion];
     if (version === undefined) {
-      if (this.legacy) return this.#decodeLegacy(fields, context);
+      if (this.legacy && !isEmpty(fields)) return this.#decodeLegacy(fields, context);
       throw new CodecError(
         'CODEC_UNKNOWN_FORMAT_VERSION',
         `entry has no '${F.formatVersion}' (format version) field, and legacy decoding is off`,
@@ -405,7 +405,7 @@ class EventCodec implements Codec {
     }
     let payload =
       contentType === 'json'
-        ? decodeJsonPayload(readText(payloadField, F.payload, payloadBytes, true))
+        ? decodeJsonPayload(payloadField)
         : decodeMsgpackPayload(msgpackBytes(payloadField));
     let currentVersion = schemaVersion;
     let upcastFrom: number | undefined;
@@ -503,6 +503,13 @@ function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes)
     ? bytes
     : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** Redis has no empty entries (XADD needs a field), so an empty field list is not one. */
+function isEmpty(fields: EntryFields): boolean {
+  if (Array.isArray(fields)) return fields.length === 0;
+  for (const name in fields) if (Object.hasOwn(fields, name)) return false;
+  return true;
 }
 
 function tooManyFields(count: number): CodecError {

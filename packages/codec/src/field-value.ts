@@ -49,10 +49,17 @@ export function readText(
 
 /** Strict UTF-8: one native pass that checks and decodes (cheaper than isUtf8 + toString). */
 export function decodeUtf8(bytes: Buffer, field: string): string {
+  const text = tryDecodeUtf8(bytes);
+  if (text === undefined) throw badField(field, 'is not valid UTF-8');
+  return text;
+}
+
+/** The text of valid UTF-8 bytes, or undefined. */
+export function tryDecodeUtf8(bytes: Buffer): string | undefined {
   try {
     return strictUtf8.decode(bytes);
   } catch {
-    throw badField(field, 'is not valid UTF-8');
+    return undefined;
   }
 }
 

@@ -1,5 +1,6 @@
 import { CodecError, describeThrown } from './codec-error.js';
 import { CODEC_LIMITS } from './codec-limits.js';
+import { tryDecodeUtf8 } from './field-value.js';
 import { scanPayload } from './payload-scan.js';
 
 /*
@@ -39,7 +40,12 @@ export function encodeJsonPayload(value: unknown): string {
  * any '$' (literal or escaped as \u0024) has none and JSON.parse's result is final: the common
  * case costs JSON.parse plus two memchr-speed scans.
  */
-export function decodeJsonPayload(text: string): unknown {
+export function decodeJsonPayload(payload: string | Buffer): unknown {
+  const text = typeof payload === 'string' ? payload : tryDecodeUtf8(payload);
+  if (text === undefined) {
+    // JSON text is UTF-8 (RFC 8259); decoding it leniently would alter strings silently.
+    throw new CodecError('CODEC_MALFORMED_PAYLOAD', 'payload is not valid UTF-8', { field: 'p' });
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);
