@@ -54,6 +54,8 @@ export interface EntryProcessorDeps {
   settlement: Settlement;
   /** 'schedule' (ordering none) re-delivers later through BullMQ; 'in-place' (ordering key) lets the key wait. */
   retryMode: 'schedule' | 'in-place';
+  /** ordering key: the lease epoch held on a partition. */
+  fencingToken?: (partition: number) => number | undefined;
 }
 
 /**
@@ -117,6 +119,7 @@ export class EntryProcessor {
       partition: entry.partition,
       entryId: entry.id,
       attempt,
+      fencingToken: this.deps.fencingToken?.(entry.partition),
       keys: this.deps.keys,
       redis: this.deps.redis,
       signal,

@@ -63,6 +63,11 @@ export interface HandlerContext {
   entryId: string;
   /** 1 for the first delivery, 2 for the first retry, ... */
   attempt: number;
+  /**
+   * ordering key: the epoch of this replica's lease on the partition, a fencing token that
+   * only grows. Pass it to external systems so they can refuse writes from a stale owner.
+   */
+  fencingToken?: number;
   /** Writes applied atomically with the ack, once per event. */
   effects: Effects;
   /** A key in this partition's hash slot for handler state that changes with the ack. */
@@ -82,14 +87,16 @@ export function createHandlerContext(fields: {
   partition: number;
   entryId: string;
   attempt: number;
+  fencingToken: number | undefined;
   keys: RedisKeys;
   redis: RedisClient;
   signal: AbortSignal;
   log: Logger;
 }): HandlerContext {
-  const { keys, topic, partition, ...rest } = fields;
+  const { keys, topic, partition, fencingToken, ...rest } = fields;
   return {
     ...rest,
+    ...(fencingToken === undefined ? {} : { fencingToken }),
     topic,
     partition,
     effects: new Effects(),

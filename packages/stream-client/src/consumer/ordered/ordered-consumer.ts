@@ -81,6 +81,7 @@ export class OrderedConsumer {
       metrics,
       settlement: this.settlement(),
       retryMode: 'in-place',
+      fencingToken: (partition) => this.workers.get(partition)?.lease.epoch,
     });
   }
 
@@ -109,8 +110,9 @@ export class OrderedConsumer {
       );
     }
     await connection.commands.sadd(keys.groups(this.options.topic), this.options.group);
-    await this.tick();
-    this.schedule();
+    // The first heartbeat runs right after subscribe() returns, so listeners attached to the
+    // subscription see the initial partition assignment too.
+    this.schedule(0);
   }
 
   async close(): Promise<void> {
@@ -134,13 +136,13 @@ export class OrderedConsumer {
     this.metrics.setOwnedPartitions(0);
   }
 
-  private schedule(): void {
+  private schedule(delayMs = this.options.heartbeatIntervalMs): void {
     if (this.stopping) return;
     this.timer = setTimeout(() => {
       this.tickRunning = this.tick()
         .catch((error: unknown) => this.log.warn({ err: error }, 'heartbeat failed; retrying'))
         .finally(() => this.schedule());
-    }, this.options.heartbeatIntervalMs);
+    }, delayMs);
     this.timer.unref();
   }
 
