@@ -33,6 +33,10 @@ export class RetryScheduler {
     const name = this.keys.retryQueueName(this.topic, this.group);
     const prefix = this.keys.bullPrefix();
     this.queue = new Queue(name, { connection: this.connection, prefix });
+    // Without a listener BullMQ prints connection errors to the console; log them instead.
+    this.queue.on('error', (error) =>
+      this.logger.debug({ err: error }, 'retry queue connection error'),
+    );
     this.worker = new Worker<RetryJobData>(
       name,
       async (job) => {

@@ -105,6 +105,10 @@ export class DelayedDelivery {
         connection: await this.connection(),
         prefix: this.keys.bullPrefix(),
       });
+      // Without a listener BullMQ prints connection errors to the console; log them instead.
+      queue.on('error', (error) =>
+        this.logger?.debug({ err: error, topic }, 'delayed queue connection error'),
+      );
       this.queues.set(topic, queue);
     }
     return queue;
