@@ -1,0 +1,85 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { OrderHandler, type OrderPayload } from '@redstream/orders-demo';
+import { type StreamClient, type Subscription, TopicNotFoundError } from '@redstream/stream-client';
+import type { Logger } from 'pino';
+import type { ConsumerConfig } from './config.js';
+import type { ConsumerServiceMetrics } from './consumer-service-metrics.js';
+
+/** Room left inside the shutdown grace period for closing connections and the HTTP server. */
+const SHUTDOWN_MARGIN_MS = 2000;
+
+/**
+ * Joins the group as one replica running the demo's order handler. With PARTITIONS set the
+ * topic is created (or checked: a different stored count is a startup error); without it the
+ * replica waits for a producer to create the topic and takes the stored count.
+ */
+export async function startOrderWorker(
+  client: StreamClient,
+  config: ConsumerConfig,
+  {
+    logger,
+    metrics,
+    signal,
+  }: { logger: Logger; metrics: ConsumerServiceMetrics; signal: AbortSignal },
+): Promise<Subscription | undefined> {
+  if (config.partitions !== undefined) {
+    await client.ensureTopic(config.topic, { partitions: config.partitions });
+  } else if (!(await waitForTopic(client, config.topic, logger, signal))) {
+    return undefined;
+  }
+  const orders = new OrderHandler({
+    consumer: config.consumerName,
+    ...(config.runId ? { runId: config.runId } : {}),
+    onOutcome: (outcome) => metrics.recordOutcome(outcome),
+  });
+  const debug = logger.isLevelEnabled('debug');
+  const subscription = await client.subscribe<OrderPayload>({
+    topic: config.topic,
+    group: config.group,
+    consumer: config.consumerName,
+    ordering: config.ordering,
+    ...(config.partitions !== undefined ? { partitions: config.partitions } : {}),
+    concurrency: config.concurrency,
+    maxDeliveries: config.maxDeliveries,
+    startFrom: config.startFrom,
+    sessionTimeoutMs: config.sessionTimeoutMs,
+    heartbeatIntervalMs: config.heartbeatIntervalMs,
+    claimIdleMs: config.claimIdleMs,
+    drainTimeoutMs: Math.max(500, config.shutdownGraceMs - SHUTDOWN_MARGIN_MS),
+    handler: async (event, ctx) => {
+      await orders.handle(event, ctx);
+      // ctx.log carries the event id, type, partition and trace id.
+      if (debug)
+        ctx.log.debug(
+          { orderId: event.payload.orderId, seq: event.payload.seq },
+          'order event handled',
+        );
+    },
+  });
+  orders.attach(subscription, client.redis);
+  return subscription;
+}
+
+async function waitForTopic(
+  client: StreamClient,
+  topic: string,
+  logger: Logger,
+  signal: AbortSignal,
+): Promise<boolean> {
+  for (let attempt = 0; !signal.aborted; attempt++) {
+    try {
+      await client.topics.requireTopic(topic);
+      return true;
+    } catch (error) {
+      if (!(error instanceof TopicNotFoundError)) throw error;
+      if (attempt === 0)
+        logger.info(
+          { topic },
+          'waiting for the topic to be created (set PARTITIONS to create it here)',
+        );
+      client.topics.invalidate(topic);
+      await sleep(1000, undefined, { signal }).catch(() => {});
+    }
+  }
+  return false;
+}

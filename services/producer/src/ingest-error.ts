@@ -1,0 +1,115 @@
+import { CodecError } from '@redstream/codec';
+import {
+  InvalidNameError,
+  PartitionMismatchError,
+  StreamClientError,
+  TopicNotFoundError,
+} from '@redstream/stream-client';
+
+/** Stable reasons of refused requests: the JSON body's `error` and the rejected metric's label. */
+export type RejectReason =
+  | 'malformed-json'
+  | 'unsupported-media-type'
+  | 'body-too-large'
+  | 'too-many-events'
+  | 'invalid-body'
+  | 'invalid-event'
+  | 'invalid-topic'
+  | 'unknown-topic'
+  | 'unknown-type'
+  | 'schema-violation'
+  | 'payload-too-large'
+  | 'redis-unavailable'
+  | 'internal';
+
+/** A refused ingest request: HTTP status, stable reason, message, and where in the body. */
+export class IngestError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly reason: RejectReason,
+    message: string,
+    readonly details: { index?: number; path?: string; issues?: unknown } = {},
+  ) {
+    super(message);
+    this.name = 'IngestError';
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { error: this.reason, message: this.message, ...this.details };
+  }
+}
+
+const CODEC_STATUS: Partial<Record<CodecError['code'], [number, RejectReason]>> = {
+  CODEC_UNKNOWN_TYPE: [422, 'unknown-type'],
+  CODEC_UNKNOWN_VERSION: [422, 'unknown-type'],
+  CODEC_NEWER_VERSION: [422, 'unknown-type'],
+  CODEC_SCHEMA_VIOLATION: [422, 'schema-violation'],
+  CODEC_ASYNC_SCHEMA: [422, 'schema-violation'],
+  CODEC_PAYLOAD_TOO_LARGE: [413, 'payload-too-large'],
+  CODEC_UNSUPPORTED_VALUE: [400, 'invalid-event'],
+  CODEC_NESTING_TOO_DEEP: [400, 'invalid-event'],
+  CODEC_BAD_EVENT: [400, 'invalid-event'],
+};
+
+/** An encode failure of event `index` of the request, with the path inside the request body. */
+export function fromCodecError(error: CodecError, index: number, batch: boolean): IngestError {
+  const [status, reason] = CODEC_STATUS[error.code] ?? [400, 'invalid-event'];
+  const prefix = batch ? `events[${index}]` : '';
+  const inPayload =
+    error.path !== undefined ? joinPath(joinPath(prefix, 'payload'), error.path) : undefined;
+  const path = inPayload ?? (error.field ? joinPath(prefix, error.field) : prefix || undefined);
+  return new IngestError(
+    status,
+    reason,
+    batch ? `events[${index}]: ${error.message}` : error.message,
+    {
+      ...(batch ? { index } : {}),
+      ...(path !== undefined && path !== '' ? { path } : {}),
+      ...(error.issues ? { issues: error.issues } : {}),
+    },
+  );
+}
+
+/**
+ * A failure while appending: Redis being unreachable is a 503 the client may retry. The
+ * request is checked and encoded in full before anything is sent, and not sent at all while
+ * the connection is down; only a connection lost in the middle of a send can leave part of a
+ * batch appended, which a retry with the same event ids completes without duplicates.
+ */
+export function fromPublishError(error: unknown, redisReady: boolean): IngestError {
+  if (error instanceof IngestError) return error;
+  if (error instanceof CodecError) return fromCodecError(error, 0, false);
+  if (error instanceof InvalidNameError)
+    return new IngestError(400, 'invalid-topic', error.message);
+  if (error instanceof TopicNotFoundError)
+    return new IngestError(404, 'unknown-topic', error.message);
+  if (error instanceof PartitionMismatchError)
+    return new IngestError(409, 'unknown-topic', error.message);
+  if (
+    !redisReady ||
+    (error instanceof StreamClientError && error.retriable) ||
+    isConnectionFailure(error)
+  ) {
+    return new IngestError(
+      503,
+      'redis-unavailable',
+      'Redis is unreachable; retry later (send event ids: a retry with the same ids never appends twice)',
+    );
+  }
+  return new IngestError(500, 'internal', 'internal error while appending events');
+}
+
+function isConnectionFailure(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|Connection is closed|isn't writeable|max retries per request|CLUSTERDOWN|LOADING|TRYAGAIN/i.test(
+      error.message,
+    )
+  );
+}
+
+function joinPath(prefix: string, path: string): string {
+  if (prefix === '') return path;
+  if (path === '') return prefix;
+  return path.startsWith('[') ? `${prefix}${path}` : `${prefix}.${path}`;
+}
