@@ -1,4 +1,5 @@
 import { uniqueName, waitFor } from '@redstream/testkit';
+import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { NonRetriableError, type StreamClient, type Subscription } from '../src/index.js';
 import { useRedis } from './helpers/redis.js';
@@ -330,5 +331,66 @@ describe('consumer groups (ordering none)', () => {
     );
     await subscription.close();
     expect(seen).toEqual([3]);
+  });
+
+  it('forgets departed consumer names only once nothing is pending for them', async () => {
+    const client = await env.client();
+    const topic = await topicWith(client, 1);
+    const stream = client.keys.partitionStream(topic, 0);
+    await client
+      .subscribe({ topic, group: 'g', consumer: 'probe', handler: () => {} })
+      .then((s) => s.close());
+    await client.producer().publish(topic, { type: 't', payload: {} });
+    // "holder" still has an entry pending (it never acked); "gone" read nothing and left.
+    await client.redis.xreadgroup('GROUP', 'g', 'holder', 'COUNT', 1, 'STREAMS', stream, '>');
+    await client.redis.xgroup('CREATECONSUMER', stream, 'g', 'gone');
+    const subscription = await client.subscribe({
+      topic,
+      group: 'g',
+      consumer: 'live',
+      claimIdleMs: 60_000,
+      claimIntervalMs: 50,
+      forgetConsumersAfterMs: 300,
+      handler: () => {},
+    });
+    const names = async () =>
+      ((await client.redis.xinfo('CONSUMERS', stream, 'g')) as unknown[][]).map((row) =>
+        String(row[1]),
+      );
+    await waitFor(async () => !(await names()).includes('gone'), {
+      description: '"gone" to be forgotten',
+      timeoutMs: 10_000,
+    });
+    await subscription.close();
+    expect(await names()).toContain('holder');
+  });
+
+  it('exports metrics to an injected prom-client registry', async () => {
+    const registry = new Registry();
+    const client = await env.client({ metricsRegistry: registry });
+    const topic = await topicWith(client, 2, 20);
+    let calls = 0;
+    const subscription = await client.subscribe({
+      topic,
+      group: 'g',
+      consumer: 'c',
+      handler: () => {
+        calls++;
+        if (calls === 1) throw new NonRetriableError('first one fails');
+      },
+    });
+    await waitFor(() => calls === 20, { description: '20 handler calls' });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await subscription.close();
+    const text = await registry.metrics();
+    expect(text).toMatch(
+      new RegExp(`redstream_consumer_handled_total\\{topic="${topic}",group="g"\\} 19`),
+    );
+    expect(text).toMatch(
+      new RegExp(
+        `redstream_consumer_dead_lettered_total\\{topic="${topic}",group="g",reason="non-retriable"\\} 1`,
+      ),
+    );
+    expect(text).toContain('redstream_consumer_handler_duration_seconds_bucket');
   });
 });

@@ -321,7 +321,8 @@ export class SharedGroupConsumer {
     try {
       await this.extendRunningClaims();
       await this.claimIdleEntries();
-      if (++this.claimRound % 12 === 0) await this.forgetDepartedConsumers();
+      // Cheap but not free (XINFO per stream): every few claim rounds is often enough.
+      if (++this.claimRound % 5 === 0) await this.forgetDepartedConsumers();
     } catch (error) {
       if (isNoGroupError(error))
         await this.recreateGroups([...this.streams.keys()]).catch(() => {});
@@ -400,7 +401,7 @@ export class SharedGroupConsumer {
   /** Removes consumer names of departed replicas, but only once their pending list is empty. */
   private async forgetDepartedConsumers(): Promise<void> {
     const redis = this.runtime.connection.commands;
-    const idleLimit = Math.max(this.options.claimIdleMs * 4, 60_000);
+    const idleLimit = this.options.forgetConsumersAfterMs;
     for (const [stream] of this.streams) {
       const rows = (await redis.xinfo('CONSUMERS', stream, this.options.group)) as unknown[][];
       for (const row of rows) {

@@ -47,6 +47,12 @@ export interface SubscribeOptions<P = unknown> {
   effectivelyOnce?: boolean;
   /** How long dedupe markers are kept. */
   dedupeWindowMs?: number;
+  /**
+   * ordering none: consumer names idle this long with nothing pending are deleted from the
+   * group (departed replicas). A name with pending entries is never deleted. Default
+   * max(4 x claimIdleMs, 60 s).
+   */
+  forgetConsumersAfterMs?: number;
   /** close() waits this long for running handlers. */
   drainTimeoutMs?: number;
   /** When the group vanished (DEL, FLUSHALL, restart without persistence): recreate it reading from here. */
@@ -101,6 +107,9 @@ export function resolveSubscribeOptions<P>(
     ...SUBSCRIBE_DEFAULTS,
     ...stripUndefined(options),
     maxInFlight: options.maxInFlight ?? 2 * (options.batchSize ?? SUBSCRIBE_DEFAULTS.batchSize),
+    forgetConsumersAfterMs:
+      options.forgetConsumersAfterMs ??
+      Math.max(4 * (options.claimIdleMs ?? SUBSCRIBE_DEFAULTS.claimIdleMs), 60_000),
     consumer,
     partitions: options.partitions,
     assignor: options.assignor,
