@@ -25,10 +25,14 @@ export async function confirm(
 function readLine(input: NodeJS.ReadableStream, signal: AbortSignal): Promise<string | undefined> {
   return new Promise((resolve) => {
     const reader = createInterface({ input, terminal: false });
+    let settled = false;
     const finish = (line: string | undefined) => {
+      // close() emits 'close' synchronously: the first answer wins.
+      if (settled) return;
+      settled = true;
       signal.removeEventListener('abort', onAbort);
-      reader.close();
       resolve(line);
+      reader.close();
     };
     const onAbort = () => finish(undefined);
     reader.once('line', (line) => finish(line));

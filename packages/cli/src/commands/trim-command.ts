@@ -39,7 +39,8 @@ Examples:
     )
     .action((topic: string, flags: TrimFlags) => {
       const maxLenText = flags.maxlen ?? flags.maxLen;
-      const maxLen = maxLenText !== undefined ? parseInteger(maxLenText, '--maxlen') : undefined;
+      // At least 1: the library treats maxLen 0 as "nothing to trim" (see docs/cli.md).
+      const maxLen = maxLenText !== undefined ? parseInteger(maxLenText, '--maxlen', 1) : undefined;
       const olderThanMs =
         flags.olderThan !== undefined ? parseDuration(flags.olderThan, '--older-than') : undefined;
       if (maxLen === undefined && olderThanMs === undefined && flags.safe !== true)
