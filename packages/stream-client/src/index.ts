@@ -1,3 +1,4 @@
+export type { Codec, CodecOptions, DecodedEvent, EventInput } from '@redstream/codec';
 export type { DeadLetter, DeadLetterQuery, RedriveOptions } from './admin/dead-letters.js';
 export type { ConsumerInfo, GroupLag, PartitionLag } from './admin/group-lag.js';
 export type { ReplayOptions, ReplayPlan } from './admin/replay.js';

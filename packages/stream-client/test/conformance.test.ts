@@ -1,6 +1,12 @@
 import { sleep, uniqueName, waitFor } from '@redstream/testkit';
 import { describe, expect, it } from 'vitest';
-import type { DecodedEvent, HandlerContext, StreamClient, SubscribeOptions, Subscription } from '../src/index.js';
+import type {
+  DecodedEvent,
+  HandlerContext,
+  StreamClient,
+  SubscribeOptions,
+  Subscription,
+} from '../src/index.js';
 import { useRedis } from './helpers/redis.js';
 
 /**
@@ -12,7 +18,13 @@ const env = useRedis();
 type Payload = { n: number; blob?: Buffer; nested?: unknown };
 
 describe.each(['none', 'key'] as const)('conformance (ordering %s)', (ordering) => {
-  const fast = { blockMs: 200, heartbeatIntervalMs: 100, sessionTimeoutMs: 2000, claimIdleMs: 1000, claimIntervalMs: 200 };
+  const fast = {
+    blockMs: 200,
+    heartbeatIntervalMs: 100,
+    sessionTimeoutMs: 2000,
+    claimIdleMs: 1000,
+    claimIntervalMs: 200,
+  };
 
   async function newTopic(client: StreamClient, partitions = 4) {
     const topic = uniqueName('conf');
@@ -20,32 +32,60 @@ describe.each(['none', 'key'] as const)('conformance (ordering %s)', (ordering) 
     return topic;
   }
 
-  function subscribe(client: StreamClient, options: Omit<SubscribeOptions<Payload>, 'ordering'>): Promise<Subscription> {
+  function subscribe(
+    client: StreamClient,
+    options: Omit<SubscribeOptions<Payload>, 'ordering'>,
+  ): Promise<Subscription> {
     return client.subscribe<Payload>({ ...fast, ...options, ordering });
   }
 
   const publishNumbers = (client: StreamClient, topic: string, from: number, count: number) =>
     client.producer().publishMany(
       topic,
-      Array.from({ length: count }, (_, i) => ({ type: 'num', key: `k${(from + i) % 17}`, payload: { n: from + i } })),
+      Array.from({ length: count }, (_, i) => ({
+        type: 'num',
+        key: `k${(from + i) % 17}`,
+        payload: { n: from + i },
+      })),
     );
 
   it('delivers payload and headers intact', async () => {
     const client = await env.client();
     const topic = await newTopic(client);
     const received: Array<{ event: DecodedEvent<Payload>; ctx: HandlerContext }> = [];
-    const subscription = await subscribe(client, { topic, group: 'g', consumer: 'c', handler: (event, ctx) => void received.push({ event, ctx }) });
+    const subscription = await subscribe(client, {
+      topic,
+      group: 'g',
+      consumer: 'c',
+      handler: (event, ctx) => void received.push({ event, ctx }),
+    });
     const blob = Buffer.from([0, 1, 2, 255, 254]);
-    const nested = { a: [1, { b: 'two', c: null }], when: new Date('2024-01-02T03:04:05.006Z'), big: 12345678901234567890n };
-    const headers = { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', 'correlation-id': 'corr-1' };
-    const [published] = await client.producer().publishMany(topic, [{ type: 'rich', key: 'k1', headers, payload: { n: 1, blob, nested } }]);
+    const nested = {
+      a: [1, { b: 'two', c: null }],
+      when: new Date('2024-01-02T03:04:05.006Z'),
+      big: 12345678901234567890n,
+    };
+    const headers = {
+      traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+      'correlation-id': 'corr-1',
+    };
+    const [published] = await client
+      .producer()
+      .publishMany(topic, [{ type: 'rich', key: 'k1', headers, payload: { n: 1, blob, nested } }]);
     await waitFor(() => received.length === 1, { description: 'the event' });
     await subscription.close();
     const [{ event, ctx }] = received as [(typeof received)[0]];
     expect(event).toMatchObject({ id: published!.eventId, type: 'rich', key: 'k1', headers });
     expect(Buffer.compare(event.payload.blob!, blob)).toBe(0);
     expect(event.payload.nested).toEqual(nested);
-    expect(ctx).toMatchObject({ topic, group: 'g', consumer: 'c', partition: published!.partition, entryId: published!.entryId, attempt: 1 });
+    expect(ctx).toMatchObject({
+      topic,
+      group: 'g',
+      consumer: 'c',
+      partition: published!.partition,
+      entryId: published!.entryId,
+      attempt: 1,
+    });
   });
 
   it('shares work among many concurrent subscribers, each event once', async () => {
@@ -76,11 +116,19 @@ describe.each(['none', 'key'] as const)('conformance (ordering %s)', (ordering) 
     const subscriptions = await Promise.all(
       topics.map((topic) => {
         perTopic.set(topic, new Set());
-        return subscribe(client, { topic, group: 'g', consumer: 'c', handler: (event) => void perTopic.get(topic)!.add(event.payload.n) });
+        return subscribe(client, {
+          topic,
+          group: 'g',
+          consumer: 'c',
+          handler: (event) => void perTopic.get(topic)!.add(event.payload.n),
+        });
       }),
     );
     await Promise.all(topics.map((topic) => publishNumbers(client, topic, 0, 100)));
-    await waitFor(() => [...perTopic.values()].every((set) => set.size === 100), { description: '100 events on each topic', timeoutMs: 30_000 });
+    await waitFor(() => [...perTopic.values()].every((set) => set.size === 100), {
+      description: '100 events on each topic',
+      timeoutMs: 30_000,
+    });
     await Promise.all(subscriptions.map((s) => s.close()));
   });
 
@@ -122,7 +170,10 @@ describe.each(['none', 'key'] as const)('conformance (ordering %s)', (ordering) 
     }
     await publishing;
     const last = await subscribe(client, { topic, group: 'g', consumer: 'c', handler });
-    await waitFor(() => handled.size === 1000, { description: 'the union of handled events to be everything published', timeoutMs: 30_000 });
+    await waitFor(() => handled.size === 1000, {
+      description: 'the union of handled events to be everything published',
+      timeoutMs: 30_000,
+    });
     await last.close();
   });
 
@@ -130,7 +181,14 @@ describe.each(['none', 'key'] as const)('conformance (ordering %s)', (ordering) 
     const client = await env.client();
     const topic = await newTopic(client);
     const subscriptions = await Promise.all(
-      ['a', 'b', 'c'].map(async (name) => subscribe(await env.client(), { topic, group: 'g', consumer: name, handler: () => sleep(5) })),
+      ['a', 'b', 'c'].map(async (name) =>
+        subscribe(await env.client(), {
+          topic,
+          group: 'g',
+          consumer: name,
+          handler: () => sleep(5),
+        }),
+      ),
     );
     await publishNumbers(client, topic, 0, 300);
     await sleep(100);
@@ -145,10 +203,17 @@ describe.each(['none', 'key'] as const)('conformance (ordering %s)', (ordering) 
     const groups = { first: new Set<number>(), second: new Set<number>() };
     const subscriptions = await Promise.all(
       (Object.keys(groups) as Array<keyof typeof groups>).map((group) =>
-        subscribe(client, { topic, group, consumer: 'c', handler: (event) => void groups[group].add(event.payload.n) }),
+        subscribe(client, {
+          topic,
+          group,
+          consumer: 'c',
+          handler: (event) => void groups[group].add(event.payload.n),
+        }),
       ),
     );
-    await waitFor(() => groups.first.size === 200 && groups.second.size === 200, { description: 'both groups to get all 200' });
+    await waitFor(() => groups.first.size === 200 && groups.second.size === 200, {
+      description: 'both groups to get all 200',
+    });
     await Promise.all(subscriptions.map((s) => s.close()));
   });
 
@@ -156,11 +221,21 @@ describe.each(['none', 'key'] as const)('conformance (ordering %s)', (ordering) 
     const client = await env.client();
     const topic = await newTopic(client, 4);
     const publishers = await Promise.all(Array.from({ length: 8 }, () => env.client()));
-    await Promise.all(publishers.map((publisher, i) => publishNumbers(publisher, topic, i * 250, 250)));
+    await Promise.all(
+      publishers.map((publisher, i) => publishNumbers(publisher, topic, i * 250, 250)),
+    );
     await Promise.all(publishers.map((publisher) => publisher.close()));
     const handled = new Set<number>();
-    const subscription = await subscribe(client, { topic, group: 'g', consumer: 'c', handler: (event) => void handled.add(event.payload.n) });
-    await waitFor(() => handled.size === 2000, { description: 'all 2000 events', timeoutMs: 30_000 });
+    const subscription = await subscribe(client, {
+      topic,
+      group: 'g',
+      consumer: 'c',
+      handler: (event) => void handled.add(event.payload.n),
+    });
+    await waitFor(() => handled.size === 2000, {
+      description: 'all 2000 events',
+      timeoutMs: 30_000,
+    });
     await subscription.close();
   });
 });

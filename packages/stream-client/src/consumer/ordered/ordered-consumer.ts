@@ -240,6 +240,7 @@ export class OrderedConsumer {
       inFlight: this.inFlight,
       instrumentation: this.instrumentation,
       logger: this.log,
+      partitions: this.partitions,
       onBlockedKeysChanged: (delta) => {
         this.blockedKeys += delta;
         this.metrics.setBlockedKeys(this.blockedKeys);

@@ -29,6 +29,8 @@ export interface PartitionWorkerDeps {
   inFlight: InFlightCounter;
   instrumentation: Instrumentation;
   logger: Logger;
+  /** The topic's partition count, to restore its metadata after FLUSHALL. */
+  partitions: number;
   onBlockedKeysChanged: (delta: number) => void;
 }
 
@@ -402,6 +404,10 @@ export class PartitionWorker {
   private async recreateGroup(): Promise<void> {
     const { runtime, options } = this.deps;
     const from = options.recreateGroupFrom === 'end' ? '$' : startPositionId('beginning');
+    // After FLUSHALL the topic metadata is gone too: put it back so producers keep working.
+    await runtime.topics
+      .ensureTopic(options.topic, { partitions: this.deps.partitions })
+      .catch(() => {});
     if (await ensureGroup(runtime.connection.commands, this.stream, options.group, from)) {
       this.deps.logger.error(
         { stream: this.stream, group: options.group, policy: options.recreateGroupFrom },
