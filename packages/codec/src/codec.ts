@@ -1,6 +1,6 @@
 import { CodecError, describeThrown } from './codec-error.js';
 import { CODEC_LIMITS } from './codec-limits.js';
-import { newEventId } from './event-id.js';
+import { eventIdAt } from './event-id.js';
 import type {
   ContentType,
   DecodeContext,
@@ -45,13 +45,18 @@ export interface CodecOptions {
   legacy?: boolean;
 }
 
+/** The contract other packages code against (and may implement, e.g. as a test double). */
 export interface Codec {
   readonly contentType: ContentType;
-  readonly maxPayloadBytes: number;
-  readonly legacy: boolean;
   encode<P>(input: EventInput<P>): EncodedEvent;
   /** Fields as XRANGE/XREADGROUP return them (flat array of Buffers or strings) or as an object. */
   decode<P = unknown>(fields: EntryFields, context?: DecodeContext): DecodedEvent<P>;
+}
+
+/** What createCodec returns: a Codec that also tells its settled options. */
+export interface ConfiguredCodec extends Codec {
+  readonly maxPayloadBytes: number;
+  readonly legacy: boolean;
 }
 
 export const CODEC_DEFAULTS = {
@@ -67,11 +72,11 @@ const NAME_BYTES_WITHOUT_KEY =
   SLOT_NAMES.reduce((sum, name) => sum + name.length, 0) - F.key.length;
 
 /** Creates a codec; options are checked here, once, with messages that name the option. */
-export function createCodec(options: CodecOptions = {}): Codec {
+export function createCodec(options: CodecOptions = {}): ConfiguredCodec {
   return new EventCodec(options);
 }
 
-class EventCodec implements Codec {
+class EventCodec implements ConfiguredCodec {
   readonly contentType: ContentType;
   readonly maxPayloadBytes: number;
   readonly legacy: boolean;
@@ -166,8 +171,11 @@ class EventCodec implements Codec {
     }
     let id = input.id;
     let idBytes = 36; // a generated UUID is ASCII
-    if (id === undefined) id = newEventId();
-    else if (
+    let now = -1;
+    if (id === undefined) {
+      now = Date.now();
+      id = eventIdAt(now);
+    } else if (
       typeof id !== 'string' ||
       id === '' ||
       !fitsBytes(id, CODEC_LIMITS.maxIdBytes) ||
@@ -189,7 +197,8 @@ class EventCodec implements Codec {
       );
     }
     const headers = encodeHeaders(input.headers);
-    const timestamp = input.timestamp ?? Date.now();
+    // Date.now() is not free: one reading serves the id and the timestamp.
+    const timestamp = input.timestamp ?? (now >= 0 ? now : Date.now());
     if (!Number.isSafeInteger(timestamp) || timestamp < 0) {
       throw badEvent(
         'timestamp',
@@ -310,7 +319,7 @@ class EventCodec implements Codec {
         const value = asFieldValue(items[i + 1], i + 1);
         let slot: number;
         if (typeof name === 'string') slot = slotOfString(name);
-        else if (name instanceof Uint8Array) slot = slotOfBytes(asBuffer(name));
+        else if (name instanceof Uint8Array) slot = slotOfBytes(name);
         else
           throw new CodecError(
             'CODEC_BAD_FIELD',
@@ -439,7 +448,7 @@ class EventCodec implements Codec {
           name:
             typeof name === 'string'
               ? name
-              : readText(asBuffer(name), `#${i}`, CODEC_LIMITS.maxTypeBytes, true),
+              : readText(name, `#${i}`, CODEC_LIMITS.maxTypeBytes, true),
           value: asFieldValue(fields[i + 1], i + 1),
         });
       }
@@ -470,7 +479,7 @@ class EventCodec implements Codec {
  * msgpack bytes given as a string are only usable when the string came from valid UTF-8 (then
  * re-encoding restores the bytes). A U+FFFD means the reader already replaced invalid bytes.
  */
-function msgpackBytes(value: FieldValue): Buffer {
+function msgpackBytes(value: FieldValue): Uint8Array {
   if (typeof value !== 'string') return value;
   if (value.includes('\uFFFD')) {
     throw badField(
@@ -491,18 +500,11 @@ function required(value: FieldValue | undefined, field: string): FieldValue {
 }
 
 function asFieldValue(value: unknown, at: number | string): FieldValue {
-  if (typeof value === 'string') return value;
-  if (value instanceof Uint8Array) return asBuffer(value);
+  if (typeof value === 'string' || value instanceof Uint8Array) return value;
   throw new CodecError(
     'CODEC_BAD_FIELD',
     `entry value ${typeof at === 'number' ? `at item ${at}` : `of field ${JSON.stringify(at)}`} is ${describeKind(value)}, expected a Buffer or string`,
   );
-}
-
-function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes)
-    ? bytes
-    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** Redis has no empty entries (XADD needs a field), so an empty field list is not one. */

@@ -47,7 +47,11 @@ let prefix = '';
 
 /** A new UUIDv7 (RFC 9562) in canonical lowercase form; monotonic within this process. */
 export function newEventId(): string {
-  const now = Date.now();
+  return eventIdAt(Date.now());
+}
+
+/** newEventId for a clock reading the caller already has (encode shares it with `timestamp`). */
+export function eventIdAt(now: number): string {
   if (now > lastMs) {
     lastMs = now;
     seedCounter();

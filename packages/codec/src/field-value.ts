@@ -6,7 +6,8 @@ import { CodecError } from './codec-error.js';
  * naming the field.
  */
 
-export type FieldValue = Buffer | string;
+/** A Buffer (or any Uint8Array: nothing here needs Buffer methods, so none is wrapped). */
+export type FieldValue = Uint8Array | string;
 
 // ignoreBOM: a leading U+FEFF is data here, not a byte-order mark to drop.
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -48,14 +49,14 @@ export function readText(
 }
 
 /** Strict UTF-8: one native pass that checks and decodes (cheaper than isUtf8 + toString). */
-export function decodeUtf8(bytes: Buffer, field: string): string {
+export function decodeUtf8(bytes: Uint8Array, field: string): string {
   const text = tryDecodeUtf8(bytes);
   if (text === undefined) throw badField(field, 'is not valid UTF-8');
   return text;
 }
 
 /** The text of valid UTF-8 bytes, or undefined. */
-export function tryDecodeUtf8(bytes: Buffer): string | undefined {
+export function tryDecodeUtf8(bytes: Uint8Array): string | undefined {
   try {
     return strictUtf8.decode(bytes);
   } catch {
@@ -101,7 +102,12 @@ export function equalsAscii(value: FieldValue, ascii: string): boolean {
 
 /** Renders a value for an error message: short, printable, never throwing. */
 export function preview(value: FieldValue): string {
-  const text = typeof value === 'string' ? value : value.subarray(0, 64).toString('latin1');
+  const text =
+    typeof value === 'string'
+      ? value
+      : Buffer.from(value.buffer, value.byteOffset, Math.min(value.byteLength, 64)).toString(
+          'latin1',
+        );
   const cut = text.length > 40 ? `${text.slice(0, 40)}...` : text;
   return JSON.stringify(cut);
 }

@@ -3,6 +3,7 @@ export {
   type Codec,
   type CodecOptions,
   type CodecSchemas,
+  type ConfiguredCodec,
   createCodec,
 } from './codec.js';
 export {

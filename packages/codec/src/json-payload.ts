@@ -40,7 +40,7 @@ export function encodeJsonPayload(value: unknown): string {
  * any '$' (literal or escaped as \u0024) has none and JSON.parse's result is final: the common
  * case costs JSON.parse plus two memchr-speed scans.
  */
-export function decodeJsonPayload(payload: string | Buffer): unknown {
+export function decodeJsonPayload(payload: string | Uint8Array): unknown {
   const text = typeof payload === 'string' ? payload : tryDecodeUtf8(payload);
   if (text === undefined) {
     // JSON text is UTF-8 (RFC 8259); decoding it leniently would alter strings silently.

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { CodecError } from './codec-error.js';
 import { CODEC_LIMITS } from './codec-limits.js';
 import type { DecodedEvent } from './event-types.js';
-import { badField, byteLengthOf, type FieldValue } from './field-value.js';
+import { badField, byteLengthOf, type FieldValue, tryDecodeUtf8 } from './field-value.js';
 
 /*
  * Entries written by the original Go demo: flat fields, no format version, every string value
@@ -126,9 +126,11 @@ function parseJsonContainer(text: string): object | undefined {
 
 function textOf(name: string, value: FieldValue): string {
   if (typeof value === 'string') return value;
-  if (!isUtf8(value))
+  const text = tryDecodeUtf8(value);
+  if (text === undefined) {
     throw badField(name, 'is not valid UTF-8 (legacy values are ASCII base64 or digits)');
-  return value.toString('utf8');
+  }
+  return text;
 }
 
 function pickString(payload: Record<string, unknown>, name: string): string | undefined {

@@ -28,7 +28,7 @@ export function encodeMsgpackPayload(value: unknown): Buffer {
   return packr.pack(value);
 }
 
-export function decodeMsgpackPayload(bytes: Buffer): unknown {
+export function decodeMsgpackPayload(bytes: Uint8Array): unknown {
   try {
     return packr.unpack(bytes);
   } catch (thrown) {

@@ -39,7 +39,7 @@ export const SLOT_NAMES = ['v', 'id', 'type', 'key', 'sv', 'ct', 'h', 'ts', 'p']
  * The slot of a field name given as bytes, without making a string: XREADGROUP hands the consumer
  * every name of every entry as a Buffer, and this runs for each of them.
  */
-export function slotOfBytes(name: Buffer): number {
+export function slotOfBytes(name: Uint8Array): number {
   switch (name.length) {
     case 1:
       switch (name[0]) {
