@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createCodec } from './codec.js';
-import { CodecError, type CodecErrorCode } from './codec-error.js';
+import { CODEC_ERROR_CODES, CodecError, type CodecErrorCode } from './codec-error.js';
 import { CODEC_LIMITS } from './codec-limits.js';
 import type { EventInput } from './event-types.js';
 import { sampleOrderEvent } from './sample-order-event.js';
@@ -300,6 +300,81 @@ describe('decode', () => {
     // msgpack that happens to be ASCII (here the positive fixint 42 = 0x2a) survives as a string.
     const ascii = codec.encode({ type: 't', payload: 42 }).fields.map(String);
     expect(codec.decode(ascii).payload).toBe(42);
+  });
+});
+
+describe('entries from other writers (docs/wire-format.md)', () => {
+  it('reads fields in any order, without h, with spaced JSON and unknown extra fields', () => {
+    const decoded = createCodec().decode([
+      'p', '{ "total": 12, "lines": [ {"sku": "A"} ] }',
+      'ts', '1700000000000',
+      'x-writer', 'python',
+      'ct', 'json',
+      'sv', '3',
+      'type', 'order.paid',
+      'id', 'py-000001',
+      'v', '1',
+    ]); // biome-ignore format: one field per line
+    expect(decoded).toStrictEqual({
+      formatVersion: 1,
+      id: 'py-000001',
+      type: 'order.paid',
+      key: null,
+      schemaVersion: 3,
+      contentType: 'json',
+      headers: {},
+      timestamp: 1_700_000_000_000,
+      payload: { total: 12, lines: [{ sku: 'A' }] },
+    });
+  });
+
+  it('reads msgpack written with int64 for small integers (as Go and Python writers may)', () => {
+    // {"n": int64 7, "f": float64 1.5, "b": bin8 [1,2]}
+    const p = Buffer.from('83a16ed30000000000000007a166cb3ff8000000000000a162c4020102', 'hex');
+    const decoded = createCodec().decode([
+      'v',
+      '1',
+      'id',
+      'x',
+      'type',
+      't',
+      'sv',
+      '1',
+      'ct',
+      'msgpack',
+      'ts',
+      '0',
+      'p',
+      p,
+    ]);
+    expect(decoded.payload).toStrictEqual({ n: 7n, f: 1.5, b: Buffer.from([1, 2]) });
+  });
+});
+
+describe('error codes', () => {
+  it('are the documented, stable strings', () => {
+    expect(CODEC_ERROR_CODES).toEqual([
+      'CODEC_UNKNOWN_FORMAT_VERSION',
+      'CODEC_BAD_FIELD',
+      'CODEC_MALFORMED_PAYLOAD',
+      'CODEC_PAYLOAD_TOO_LARGE',
+      'CODEC_UNSUPPORTED_VALUE',
+      'CODEC_NESTING_TOO_DEEP',
+      'CODEC_SCHEMA_VIOLATION',
+      'CODEC_ASYNC_SCHEMA',
+      'CODEC_UNKNOWN_TYPE',
+      'CODEC_UNKNOWN_VERSION',
+      'CODEC_NEWER_VERSION',
+      'CODEC_UPCAST_FAILED',
+      'CODEC_BAD_REGISTRATION',
+      'CODEC_BAD_OPTION',
+      'CODEC_BAD_EVENT',
+    ]);
+    const error = new CodecError('CODEC_BAD_FIELD', 'x', { field: 'ts' });
+    expect(error).toBeInstanceOf(Error);
+    expect(error.name).toBe('CodecError');
+    expect(error.retriable).toBe(false);
+    expect(error.field).toBe('ts');
   });
 });
 
