@@ -1,6 +1,6 @@
 /**
  * An error the operator can act on: printed as one line (`error: <message>`) with the exit
- * code, never with a stack trace. `code` is stable, for scripts that parse stderr.
+ * code, never with a stack trace. `code` names the failure for code and tests.
  */
 export class CliError extends Error {
   readonly code: string;

@@ -7,7 +7,7 @@ interface PublishFlags extends CommonFlags {
   type: string;
   key?: string;
   data: string;
-  header: string[];
+  header?: string[];
   id?: string;
 }
 
@@ -20,7 +20,7 @@ export function registerPublishCommand(program: Command, context: CliContext): v
       .requiredOption('--type <type>', 'event type, e.g. order.created')
       .requiredOption('--data <json>', 'payload: JSON text, @file.json, or @- for stdin')
       .option('--key <key>', 'partition key (default: none, spread over partitions)')
-      .option('--header <name=value>', 'event header (repeatable)', collectStrings, [])
+      .option('--header <name=value>', 'event header (repeatable)', collectStrings)
       .option(
         '--id <id>',
         'event id (idempotency key): publishing the same id again within 5 minutes appends nothing',
@@ -35,7 +35,7 @@ Examples:
   $ echo '{"amount":10}' | redstream publish orders --type order.created --data @-`,
     )
     .action(async (topic: string, flags: PublishFlags) => {
-      const headers = parseHeaders(flags.header);
+      const headers = parseHeaders(flags.header ?? []);
       const payload = await readEventData(flags.data, context.io.cwd, context.io.stdin);
       return context.withClient(flags, async (client) => {
         const result = await client.producer().publish(topic, {

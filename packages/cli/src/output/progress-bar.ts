@@ -23,12 +23,13 @@ export function createProgress(
   if (!options.enabled) return silent;
   let lastDrawn = Number.NEGATIVE_INFINITY;
   let state: { done: number; total: number } | undefined;
-  let drawnWidth = 0;
+  let drawn = '';
   const draw = () => {
     if (!state) return;
     const line = renderProgressLine(label, state.done, state.total);
-    sink.write(`\r${line.padEnd(drawnWidth)}`);
-    drawnWidth = line.length;
+    if (line === drawn) return;
+    sink.write(`\r${line.padEnd(drawn.length)}`);
+    drawn = line;
     lastDrawn = options.now();
   };
   return {

@@ -5,7 +5,7 @@ import { FILTER_FORM, parseDeadLetterFilter } from '../../input/dead-letter-filt
 import { collectPartitions, collectStrings, parseInteger } from '../../input/numbers.js';
 
 export interface DlqQueryFlags extends CommonFlags {
-  filter: string[];
+  filter?: string[];
   group?: string;
   partition?: number[];
   count?: string;
@@ -14,7 +14,7 @@ export interface DlqQueryFlags extends CommonFlags {
 /** The selection flags every `dlq` subcommand shares. */
 export function addDlqQueryOptions(command: Command, options: { count: boolean }): Command {
   command
-    .option('--filter <expr>', `select by ${FILTER_FORM} (repeatable)`, collectStrings, [])
+    .option('--filter <expr>', `select by ${FILTER_FORM} (repeatable)`, collectStrings)
     .option('--group <name>', 'only dead letters of this group')
     .option(
       '--partition <p>',
@@ -26,7 +26,7 @@ export function addDlqQueryOptions(command: Command, options: { count: boolean }
 }
 
 export function dlqQuery(flags: DlqQueryFlags, defaultCount?: number): DeadLetterQuery {
-  const filter = parseDeadLetterFilter(flags.filter);
+  const filter = parseDeadLetterFilter(flags.filter ?? []);
   const count = flags.count !== undefined ? parseInteger(flags.count, '--count', 1) : defaultCount;
   return {
     ...(filter ? { filter } : {}),
@@ -38,5 +38,5 @@ export function dlqQuery(flags: DlqQueryFlags, defaultCount?: number): DeadLette
 
 /** True when the query selects every dead letter of the selected partitions. */
 export function selectsAll(flags: DlqQueryFlags): boolean {
-  return flags.filter.length === 0 && flags.group === undefined && flags.count === undefined;
+  return (flags.filter ?? []).length === 0 && flags.group === undefined && flags.count === undefined;
 }
