@@ -305,6 +305,7 @@ describe('decode', () => {
 
 describe('entries from other writers (docs/wire-format.md)', () => {
   it('reads fields in any order, without h, with spaced JSON and unknown extra fields', () => {
+    // biome-ignore format: name/value pairs, one pair per line
     const decoded = createCodec().decode([
       'p', '{ "total": 12, "lines": [ {"sku": "A"} ] }',
       'ts', '1700000000000',
@@ -314,7 +315,7 @@ describe('entries from other writers (docs/wire-format.md)', () => {
       'type', 'order.paid',
       'id', 'py-000001',
       'v', '1',
-    ]); // biome-ignore format: one field per line
+    ]);
     expect(decoded).toStrictEqual({
       formatVersion: 1,
       id: 'py-000001',

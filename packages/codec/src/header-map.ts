@@ -1,5 +1,6 @@
 import { CodecError } from './codec-error.js';
 import { CODEC_LIMITS } from './codec-limits.js';
+import { describeKind } from './describe-kind.js';
 import { badField, type FieldValue, preview, readText } from './field-value.js';
 
 /*
@@ -23,9 +24,7 @@ function quote(text: string): string {
 export function encodeHeaders(headers: Record<string, string> | undefined | null): string {
   if (headers === undefined || headers === null) return '';
   if (typeof headers !== 'object' || Array.isArray(headers)) {
-    throw badHeaders(
-      `must be an object of string values, got ${Array.isArray(headers) ? 'an array' : typeof headers}`,
-    );
+    throw badHeaders(`must be an object of string values, got ${describeKind(headers)}`);
   }
   let text = '{';
   let count = 0;
@@ -38,7 +37,7 @@ export function encodeHeaders(headers: Record<string, string> | undefined | null
     if (name === '') throw badHeaders('hold an empty header name');
     if (typeof value !== 'string') {
       throw badHeaders(
-        `header ${JSON.stringify(name)} must be a string, got ${value === null ? 'null' : typeof value}`,
+        `header ${JSON.stringify(name)} must be a string, got ${describeKind(value)}`,
       );
     }
     text += `${count === 1 ? '' : ','}${quote(name)}:${quote(value)}`;

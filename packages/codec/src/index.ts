@@ -2,7 +2,6 @@ export {
   CODEC_DEFAULTS,
   type Codec,
   type CodecOptions,
-  type CodecSchemas,
   type ConfiguredCodec,
   createCodec,
 } from './codec.js';
@@ -26,6 +25,7 @@ export type {
 } from './event-types.js';
 export {
   type AnyTypedEvent,
+  type CodecSchemas,
   type EventHandlers,
   type EventTypeMap,
   type PayloadOf,

@@ -40,6 +40,15 @@ interface TypeEntry {
   readonly versions: VersionEntry[];
 }
 
+/**
+ * What a codec needs from a registry. SchemaRegistry implements it; the codec option is typed by
+ * this shape so a registry of any type map is accepted.
+ */
+export interface CodecSchemas {
+  checkOutgoing(type: string, version: number | undefined, payload: unknown): number | undefined;
+  upgrade(type: string, version: number, payload: unknown): UpgradedPayload;
+}
+
 /** A payload brought to the newest version of its type. */
 export interface UpgradedPayload {
   payload: unknown;
@@ -60,7 +69,7 @@ export interface UpgradedPayload {
  * Versions of a type are registered in order, consecutive from the first (which may be above 1
  * once old versions are retired); every version after the first needs its upcaster.
  */
-export class SchemaRegistry<Types extends EventTypeMap = NoTypes> {
+export class SchemaRegistry<Types extends EventTypeMap = NoTypes> implements CodecSchemas {
   readonly unknownTypes: UnknownTypePolicy;
   readonly #types = new Map<string, TypeEntry>();
 
