@@ -202,6 +202,11 @@ function waitUntilReady(client: RedisClient, timeoutMs: number, target: string):
     let lastError: Error | undefined;
     const onError = (error: Error) => {
       lastError = error;
+      // Wrong credentials or missing permissions do not heal by retrying: fail at once.
+      if (/WRONGPASS|NOAUTH|NOPERM|invalid username-password/i.test(error.message)) {
+        cleanup();
+        reject(new ConnectionError(`Redis at ${target} refused the credentials: ${error.message}`, error));
+      }
     };
     const cleanup = () => {
       clearTimeout(timer);
