@@ -26,7 +26,12 @@ it('creates, publishes, tails, replays, reports lag and trims on a cluster', asy
   }
   const tail = await cli(['tail', topic, '--from', 'beginning', '--count', '8', '--json']);
   expect(tail.code).toBe(0);
-  expect(tail.jsonLines().map((line) => line.event.payload).sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  expect(
+    tail
+      .jsonLines()
+      .map((line) => line.event.payload)
+      .sort(),
+  ).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
   const replay = await cli(['replay', topic, '--group', 'g', '--from', '1h', '--yes', '--json']);
   expect(replay.json()).toMatchObject({ total: 8, replayed: true });
   const lag = await cli(['lag', topic, '--group', 'g', '--json']);

@@ -38,5 +38,7 @@ export function dlqQuery(flags: DlqQueryFlags, defaultCount?: number): DeadLette
 
 /** True when the query selects every dead letter of the selected partitions. */
 export function selectsAll(flags: DlqQueryFlags): boolean {
-  return (flags.filter ?? []).length === 0 && flags.group === undefined && flags.count === undefined;
+  return (
+    (flags.filter ?? []).length === 0 && flags.group === undefined && flags.count === undefined
+  );
 }
