@@ -1,0 +1,92 @@
+import { ratio } from '../stats.js';
+import type { BenchRow } from './bench-row.js';
+
+export interface TargetCheck {
+  /** e.g. `consume-none: redstream >= 0.8 x ioredis-raw`. */
+  name: string;
+  actual: number;
+  /** How `actual` reads: `0.93x`, `3.1 ms`, `92 MB`. */
+  display: string;
+  pass: boolean;
+}
+
+const CONSUMER_SCENARIOS = new Set(['consume-none', 'consume-key', 'scale', 'latency']);
+
+/**
+ * The targets of the benchmark issue (ratios of medians within this run) and the codec
+ * issue's cost bound. A target whose rows were not measured in this run is left out.
+ */
+export function checkTargets(rows: readonly BenchRow[]): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  const find = (scenario: string, system: string) =>
+    rows.find((row) => row.scenario === scenario && row.system === system);
+  const throughputRatio = (scenario: string, other: string, minimum: number) => {
+    const ours = find(scenario, 'redstream');
+    const theirs = find(scenario, other);
+    if (!ours || !theirs) return;
+    const actual = ratio(ours.eventsPerSec, theirs.eventsPerSec);
+    checks.push({
+      name: `${scenario}: redstream >= ${minimum} x ${other}`,
+      actual,
+      display: `${actual.toFixed(2)}x`,
+      pass: actual >= minimum,
+    });
+  };
+  throughputRatio('produce', 'ioredis-raw', 0.8);
+  throughputRatio('consume-none', 'ioredis-raw', 0.8);
+  throughputRatio('consume-none', 'bullmq', 5);
+  throughputRatio('consume-key', 'ioredis-raw', 0.6);
+
+  const latency = find('latency', 'redstream');
+  if (latency?.p99Ms != null) {
+    checks.push({
+      name: 'latency at 5,000/s: redstream p99 <= 5 ms',
+      actual: latency.p99Ms,
+      display: `${latency.p99Ms.toFixed(2)} ms`,
+      pass: latency.p99Ms <= 5,
+    });
+  }
+
+  const consumerRss = rows
+    .filter((row) => row.system === 'redstream' && CONSUMER_SCENARIOS.has(row.scenario))
+    .map((row) => row.peakRssMb)
+    .filter((value): value is number => value !== null);
+  if (consumerRss.length > 0) {
+    const worst = Math.max(...consumerRss);
+    checks.push({
+      name: 'redstream consumer peak RSS <= 150 MB',
+      actual: worst,
+      display: `${worst.toFixed(0)} MB`,
+      pass: worst <= 150,
+    });
+  }
+
+  const json = find('codec', 'redstream-json');
+  const plain = find('codec', 'plain-json');
+  if (json?.nsPerOp !== undefined && plain?.nsPerOp !== undefined) {
+    const actual = json.nsPerOp / plain.nsPerOp;
+    checks.push({
+      name: 'codec: redstream JSON encode+decode <= 1.5 x plain JSON cost',
+      actual,
+      display: `${actual.toFixed(2)}x`,
+      pass: actual <= 1.5,
+    });
+  }
+  return checks;
+}
+
+/** Adds `ratios` (redstream over each other system, same scenario and variant) to redstream rows. */
+export function addThroughputRatios(rows: BenchRow[]): void {
+  for (const row of rows) {
+    if (row.system !== 'redstream' || row.eventsPerSec === null) continue;
+    if (row.scenario === 'scale' || row.scenario === 'latency') continue;
+    const others = rows.filter(
+      (other) =>
+        other.scenario === row.scenario && other.system !== 'redstream' && other.eventsPerSec,
+    );
+    if (others.length === 0) continue;
+    row.ratios = Object.fromEntries(
+      others.map((other) => [`vs ${other.system}`, ratio(row.eventsPerSec, other.eventsPerSec)]),
+    );
+  }
+}

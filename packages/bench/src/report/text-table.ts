@@ -1,0 +1,60 @@
+import { formatRate } from '../progress.js';
+import type { BenchRow } from './bench-row.js';
+import type { TargetCheck } from './targets.js';
+
+const HEADERS = [
+  'scenario',
+  'system',
+  'variant',
+  'events',
+  'events/s',
+  'p50 ms',
+  'p99 ms',
+  'max ms',
+  'peak RSS MB',
+  'compared',
+];
+const RIGHT_ALIGNED = new Set([3, 4, 5, 6, 7, 8]);
+
+/** The result table as Markdown (readable in a terminal, pasteable into docs/performance.md). */
+export function formatTable(rows: readonly BenchRow[]): string {
+  const cells = rows.map((row) => [
+    row.scenario,
+    row.system,
+    row.variant ?? (row.ordering ? `ordering ${row.ordering}` : ''),
+    row.events.toLocaleString('en-US'),
+    formatRate(row.eventsPerSec),
+    fixed(row.p50Ms, 2),
+    fixed(row.p99Ms, 2),
+    fixed(row.maxMs ?? null, 1),
+    fixed(row.peakRssMb, 0),
+    compared(row),
+  ]);
+  const widths = HEADERS.map((header, column) =>
+    Math.max(header.length, ...cells.map((line) => line[column]!.length)),
+  );
+  const render = (line: string[]) =>
+    `| ${line.map((cell, column) => (RIGHT_ALIGNED.has(column) ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join(' | ')} |`;
+  const rule = `|${widths.map((width, column) => (RIGHT_ALIGNED.has(column) ? `${'-'.repeat(width + 1)}:` : '-'.repeat(width + 2))).join('|')}|`;
+  return [render(HEADERS), rule, ...cells.map(render)].join('\n');
+}
+
+export function formatTargets(checks: readonly TargetCheck[]): string {
+  if (checks.length === 0) return 'No target was measured in this run.';
+  return checks
+    .map((check) => `${check.pass ? 'PASS' : 'MISS'}  ${check.name}: ${check.display}`)
+    .join('\n');
+}
+
+function compared(row: BenchRow): string {
+  const parts: string[] = [];
+  if (row.scalingFactor !== undefined) parts.push(`${row.scalingFactor.toFixed(2)}x of 1 consumer`);
+  for (const [name, value] of Object.entries(row.ratios ?? {}))
+    parts.push(`${value.toFixed(2)}x ${name}`);
+  if (row.notes) parts.push(...row.notes);
+  return parts.join(', ');
+}
+
+function fixed(value: number | null, digits: number): string {
+  return value === null || !Number.isFinite(value) ? '-' : value.toFixed(digits);
+}

@@ -1,0 +1,102 @@
+import { SHARED_SETTINGS } from '../bench-plan.js';
+import { formatRate } from '../progress.js';
+import type { BenchRow } from '../report/bench-row.js';
+import { type ConsumeRunOutcome, runConsumeRound } from '../runner/consume-run.js';
+import type { WorkerSystem } from '../runner/protocol.js';
+import { median } from '../stats.js';
+import type { BenchContext } from './bench-context.js';
+import { runInterleaved } from './interleave.js';
+
+export interface ConsumeVariant {
+  ordering: 'none' | 'key';
+  partitions: number;
+  /** Entries read but unsettled per consumer: twice a read for one stream, one read's worth for 8. */
+  maxInFlight: number;
+}
+
+/** consume-none: one stream, read 500 at a time; each system's plain group or queue consumer. */
+export const CONSUME_NONE: ConsumeVariant = {
+  ordering: 'none',
+  partitions: 1,
+  maxInFlight: 2 * SHARED_SETTINGS.readBatch,
+};
+
+/**
+ * consume-key: 8 partitions. The raw loop reads all 8 streams per XREADGROUP (up to 8 x 500
+ * entries), so redstream may hold as many in flight.
+ */
+export const CONSUME_KEY: ConsumeVariant = {
+  ordering: 'key',
+  partitions: SHARED_SETTINGS.keyPartitions,
+  maxInFlight: SHARED_SETTINGS.keyPartitions * SHARED_SETTINGS.readBatch,
+};
+
+export function consumeNoneScenario(context: BenchContext): Promise<BenchRow[]> {
+  return consumeScenario(context, 'consume-none', CONSUME_NONE, [
+    'redstream',
+    'ioredis-raw',
+    'bullmq',
+  ]);
+}
+
+export function consumeKeyScenario(context: BenchContext): Promise<BenchRow[]> {
+  return consumeScenario(context, 'consume-key', CONSUME_KEY, ['redstream', 'ioredis-raw']);
+}
+
+async function consumeScenario(
+  context: BenchContext,
+  scenario: string,
+  variant: ConsumeVariant,
+  systems: WorkerSystem[],
+): Promise<BenchRow[]> {
+  const { events, rounds } = context.plan.consume;
+  const samples = await runInterleaved(systems, rounds, async (system, round) => {
+    const outcome = await runConsumeRound(context, {
+      system,
+      ordering: variant.ordering,
+      partitions: variant.partitions,
+      consumers: 1,
+      events,
+      maxInFlight: variant.maxInFlight,
+      label: `${scenario} ${system}`,
+    });
+    context.progress.log(
+      `${scenario} round ${round}/${rounds} ${system}: ${formatRate(outcome.eventsPerSec)} events/s, peak RSS ${outcome.peakRssMb.toFixed(0)} MB${noteText(outcome)}`,
+    );
+    return outcome;
+  });
+  return systems.map((system) =>
+    consumeRow(scenario, system, events, samples.get(system)!, {
+      ordering: system === 'redstream' ? variant.ordering : undefined,
+    }),
+  );
+}
+
+export function consumeRow(
+  scenario: string,
+  system: string,
+  events: number,
+  outcomes: ConsumeRunOutcome[],
+  extra: { ordering?: 'none' | 'key' | undefined; consumers?: number; variant?: string },
+): BenchRow {
+  const notes = [...new Set(outcomes.flatMap((outcome) => outcome.notes))];
+  return {
+    scenario,
+    system,
+    events,
+    eventsPerSec: median(outcomes.map((outcome) => outcome.eventsPerSec)),
+    p50Ms: null,
+    p99Ms: null,
+    peakRssMb: Math.max(...outcomes.map((outcome) => outcome.peakRssMb)),
+    ...(extra.variant ? { variant: extra.variant } : {}),
+    ...(extra.ordering ? { ordering: extra.ordering } : {}),
+    ...(extra.consumers ? { consumers: extra.consumers } : {}),
+    rounds: outcomes.length,
+    samples: outcomes.map((outcome) => outcome.eventsPerSec),
+    ...(notes.length > 0 ? { notes } : {}),
+  };
+}
+
+export function noteText(outcome: { notes: string[] }): string {
+  return outcome.notes.length > 0 ? ` (${outcome.notes.join('; ')})` : '';
+}

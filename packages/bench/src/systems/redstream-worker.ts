@@ -1,0 +1,102 @@
+import { performance } from 'node:perf_hooks';
+import { createStreamClient, type StreamClient } from '@redstream/stream-client';
+import { type BenchPayload, benchEvent, wallClockMs } from '../bench-event.js';
+import type { ConsumeTask, PreloadTask, ProduceTask, RateProduceTask } from '../runner/protocol.js';
+import { ConsumerTally } from './consumer-tally.js';
+import { publishAtRate } from './paced-publisher.js';
+import { runWorker } from './worker-harness.js';
+
+/** Staged copy of a topic: filled before the run, renamed over the live topic at go. */
+function stagedTopic(topic: string): string {
+  return `${topic}-staged`;
+}
+
+async function connect(url: string): Promise<StreamClient> {
+  return createStreamClient({ url, clientName: 'bench' });
+}
+
+runWorker('redstream', {
+  async produce(task: ProduceTask, control) {
+    const client = await connect(task.url);
+    await client.ensureTopic(task.topic, { partitions: task.partitions });
+    const producer = client.producer();
+    const start = performance.now();
+    for (let from = 0; from < task.events; from += task.batchSize) {
+      const batch = [];
+      for (let i = from; i < Math.min(task.events, from + task.batchSize); i++)
+        batch.push(benchEvent(i, task.distinctKeys));
+      await producer.publishMany(task.topic, batch);
+    }
+    const elapsedMs = performance.now() - start;
+    await client.close();
+    return { role: 'produce', events: task.events, elapsedMs, peakRssMb: control.peakRssMb() };
+  },
+
+  async preload(task: PreloadTask, control) {
+    const client = await connect(task.url);
+    const staged = stagedTopic(task.topic);
+    await client.ensureTopic(task.topic, { partitions: task.partitions });
+    await client.ensureTopic(staged, { partitions: task.partitions });
+    const producer = client.producer();
+    for (let from = 0; from < task.events; from += task.batchSize) {
+      const batch = [];
+      for (let i = from; i < Math.min(task.events, from + task.batchSize); i++)
+        batch.push(benchEvent(i, task.distinctKeys));
+      await producer.publishMany(staged, batch);
+    }
+    const renames: Array<[string, string]> = [];
+    for (let partition = 0; partition < task.partitions; partition++) {
+      const from = client.keys.partitionStream(staged, partition);
+      await client.redis.xgroup('CREATE', from, task.group, '0', 'MKSTREAM');
+      renames.push([from, client.keys.partitionStream(task.topic, partition)]);
+    }
+    await client.close();
+    return { role: 'preload', renames, peakRssMb: control.peakRssMb() };
+  },
+
+  async consume(task: ConsumeTask, control) {
+    const client = await connect(task.url);
+    await client.ensureTopic(task.topic, { partitions: task.partitions });
+    const tally = new ConsumerTally(task.latencyFromSequence);
+    const subscription = await client.subscribe<BenchPayload>({
+      topic: task.topic,
+      group: task.group,
+      consumer: task.consumer,
+      ordering: task.ordering,
+      batchSize: task.readBatch,
+      concurrency: task.concurrency,
+      maxInFlight: task.maxInFlight,
+      blockMs: task.blockMs,
+      // Membership settles before the run starts; a faster heartbeat only shortens that wait.
+      heartbeatIntervalMs: 200,
+      sessionTimeoutMs: 5000,
+      handler: (event) => {
+        tally.handle(event.payload);
+      },
+    });
+    const owned = () => (task.ordering === 'key' ? subscription.ownedPartitions : undefined);
+    control.reportProgress(() => ({ handled: tally.handled, ...withOwned(owned()) }));
+    control.ready(owned());
+    await control.stop;
+    await subscription.close();
+    await client.close();
+    return tally.result(control.peakRssMb());
+  },
+
+  async 'rate-produce'(task: RateProduceTask, control) {
+    const client = await connect(task.url);
+    await client.ensureTopic(task.topic, { partitions: task.partitions });
+    const producer = client.producer();
+    control.ready();
+    await control.go;
+    const { sent, elapsedMs } = await publishAtRate(task.ratePerSec, task.totalMs, (sequence) =>
+      producer.publish(task.topic, benchEvent(sequence, task.distinctKeys, wallClockMs())),
+    );
+    await client.close();
+    return { role: 'rate-produce', sent, elapsedMs, peakRssMb: control.peakRssMb() };
+  },
+});
+
+function withOwned(owned: number[] | undefined): { owned?: number[] } {
+  return owned ? { owned } : {};
+}
