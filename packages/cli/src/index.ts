@@ -1,4 +1,3 @@
-export { CliContext } from './cli-context.js';
 export { CliError } from './cli-error.js';
 export type { CliIo, TextSink } from './cli-io.js';
 export { buildProgram, runCli } from './program.js';
