@@ -1,5 +1,12 @@
 import { rmSync } from 'node:fs';
-import { findServerBinary, getFreePort, launchRedis, type LaunchedRedis, uniqueName, waitFor } from '@redstream/testkit';
+import {
+  findServerBinary,
+  getFreePort,
+  type LaunchedRedis,
+  launchRedis,
+  uniqueName,
+  waitFor,
+} from '@redstream/testkit';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConnectionError, createStreamClient } from '../src/index.js';
@@ -11,14 +18,20 @@ const env = useRedis({ own: true });
 
 function captureLogs() {
   const lines: string[] = [];
-  return { lines, logger: pino({ level: 'debug' }, { write: (line: string) => void lines.push(line) }) };
+  return {
+    lines,
+    logger: pino({ level: 'debug' }, { write: (line: string) => void lines.push(line) }),
+  };
 }
 
 describe('connections', () => {
   it('detects the server it talks to once at connect', async () => {
     const client = await env.client();
     const binary = findServerBinary();
-    expect(client.connection.features).toMatchObject({ flavor: binary?.flavor ?? 'redis', cluster: false });
+    expect(client.connection.features).toMatchObject({
+      flavor: binary?.flavor ?? 'redis',
+      cluster: false,
+    });
     expect(client.connection.features.version).toBe(binary?.version);
   });
 
@@ -40,7 +53,9 @@ describe('connections', () => {
     const { lines, logger } = captureLogs();
     const url = env.redis.url.replace('redis://', 'redis://app:wrong-password@');
     const started = Date.now();
-    const error = await createStreamClient({ url, logger, connectTimeoutMs: 5000 }).catch((caught: unknown) => caught);
+    const error = await createStreamClient({ url, logger, connectTimeoutMs: 5000 }).catch(
+      (caught: unknown) => caught,
+    );
     expect(error).toBeInstanceOf(ConnectionError);
     expect((error as Error).message).toMatch(/refused the credentials/);
     expect(Date.now() - started).toBeLessThan(2000);
@@ -52,7 +67,10 @@ describe('connections', () => {
   it('fails fast, naming the URL, when nothing listens', async () => {
     const port = await getFreePort();
     const started = Date.now();
-    const error = await createStreamClient({ url: `redis://u:pw@127.0.0.1:${port}`, connectTimeoutMs: 1500 }).catch((caught: unknown) => caught);
+    const error = await createStreamClient({
+      url: `redis://u:pw@127.0.0.1:${port}`,
+      connectTimeoutMs: 1500,
+    }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ConnectionError);
     expect((error as Error).message).toContain(`redis://u:***@127.0.0.1:${port}`);
     expect(Date.now() - started).toBeLessThan(5000);
@@ -71,22 +89,46 @@ describe('TLS (rediss://) with mutual authentication', () => {
     const tlsPort = await getFreePort();
     server = await launchRedis({
       own: true,
-      args: ['--tls-port', String(tlsPort), '--tls-cert-file', tls.certFile, '--tls-key-file', tls.keyFile, '--tls-ca-cert-file', tls.caFile, '--tls-auth-clients', 'yes'],
+      args: [
+        '--tls-port',
+        String(tlsPort),
+        '--tls-cert-file',
+        tls.certFile,
+        '--tls-key-file',
+        tls.keyFile,
+        '--tls-ca-cert-file',
+        tls.caFile,
+        '--tls-auth-clients',
+        'yes',
+      ],
     });
-    const client = await createStreamClient({ url: `rediss://127.0.0.1:${tlsPort}`, tls: { ca: tls.ca, cert: tls.cert, key: tls.key } });
+    const client = await createStreamClient({
+      url: `rediss://127.0.0.1:${tlsPort}`,
+      tls: { ca: tls.ca, cert: tls.cert, key: tls.key },
+    });
     const topic = uniqueName('topic');
     await client.ensureTopic(topic, { partitions: 2 });
     const seen: number[] = [];
-    const subscription = await client.subscribe<{ n: number }>({ topic, group: 'g', consumer: 'c', handler: (event) => void seen.push(event.payload.n) });
-    await client.producer().publishMany(topic, [1, 2, 3].map((n) => ({ type: 't', payload: { n } })));
+    const subscription = await client.subscribe<{ n: number }>({
+      topic,
+      group: 'g',
+      consumer: 'c',
+      handler: (event) => void seen.push(event.payload.n),
+    });
+    await client.producer().publishMany(
+      topic,
+      [1, 2, 3].map((n) => ({ type: 't', payload: { n } })),
+    );
     await waitFor(() => seen.length === 3, { description: 'events over TLS' });
     await subscription.close();
     await client.close();
 
     // Without the client certificate the server refuses the handshake.
-    const refused = await createStreamClient({ url: `rediss://127.0.0.1:${tlsPort}`, tls: { ca: tls.ca }, connectTimeoutMs: 2000 }).catch(
-      (caught: unknown) => caught,
-    );
+    const refused = await createStreamClient({
+      url: `rediss://127.0.0.1:${tlsPort}`,
+      tls: { ca: tls.ca },
+      connectTimeoutMs: 2000,
+    }).catch((caught: unknown) => caught);
     expect(refused).toBeInstanceOf(ConnectionError);
   });
 });

@@ -205,7 +205,12 @@ function waitUntilReady(client: RedisClient, timeoutMs: number, target: string):
       // Wrong credentials or missing permissions do not heal by retrying: fail at once.
       if (/WRONGPASS|NOAUTH|NOPERM|invalid username-password/i.test(error.message)) {
         cleanup();
-        reject(new ConnectionError(`Redis at ${target} refused the credentials: ${error.message}`, error));
+        reject(
+          new ConnectionError(
+            `Redis at ${target} refused the credentials: ${error.message}`,
+            error,
+          ),
+        );
       }
     };
     const cleanup = () => {
