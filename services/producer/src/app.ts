@@ -35,6 +35,9 @@ export function createApp(config: ProducerConfig, deps: ProducerAppDeps): Fastif
     bodyLimit: config.maxBodyBytes,
   });
 
+  // Events are JSON: any other media type is a 415, not a string body.
+  app.removeContentTypeParser('text/plain');
+
   // Failures before a handler runs: unparseable JSON, an oversize body, a wrong media type.
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const failure = frameworkError(error);

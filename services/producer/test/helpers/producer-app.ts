@@ -1,0 +1,66 @@
+import { createOrderRegistry } from '@redstream/orders-demo';
+import { createStreamClient, type StreamClient } from '@redstream/stream-client';
+import { uniqueName } from '@redstream/testkit';
+import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
+import { createApp } from '../../src/app.js';
+import { loadProducerConfig, type ProducerConfig } from '../../src/config.js';
+import { ProducerMetrics } from '../../src/producer-metrics.js';
+
+export interface ProducerAppUnderTest {
+  app: FastifyInstance;
+  client: StreamClient;
+  metrics: ProducerMetrics;
+  config: ProducerConfig;
+  topic: string;
+  close(): Promise<void>;
+}
+
+/** The producer's app in-process on `url`, with a fresh topic of 4 partitions. */
+export async function startProducerApp(
+  url: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<ProducerAppUnderTest> {
+  const topic = uniqueName('ingest');
+  const config = loadProducerConfig({ REDIS_URL: url, TOPIC: topic, PARTITIONS: '4', ...env });
+  const logger = pino({ level: 'silent' });
+  const client = await createStreamClient({
+    url,
+    logger,
+    failFast: true,
+    connectTimeoutMs: 3000,
+    codec: { contentType: 'msgpack', registry: createOrderRegistry() },
+  });
+  await client.ensureTopic(topic, { partitions: config.partitions });
+  const metrics = new ProducerMetrics({ defaultMetrics: false });
+  const app = createApp(config, { client, metrics, logger });
+  await app.ready();
+  return {
+    app,
+    client,
+    metrics,
+    config,
+    topic,
+    close: async () => {
+      await app.close();
+      await client.close();
+    },
+  };
+}
+
+/** A valid order event (seq 1, created) of `orderId`. */
+export function orderCreated(orderId: string, extra: Record<string, unknown> = {}) {
+  return {
+    type: 'order.created',
+    key: orderId,
+    payload: {
+      runId: 'run-http',
+      orderId,
+      seq: 1,
+      status: 'created',
+      amount: 1299,
+      items: [{ sku: 'MG-0110', qty: 1, unitPrice: 1299 }],
+    },
+    ...extra,
+  };
+}

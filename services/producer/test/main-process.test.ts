@@ -1,0 +1,88 @@
+import { fileURLToPath } from 'node:url';
+import { createStreamClient } from '@redstream/stream-client';
+import { type LaunchedRedis, launchRedis, ServiceProcess, uniqueName } from '@redstream/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const serviceDir = fileURLToPath(new URL('..', import.meta.url));
+
+/** The producer's main.ts as a child process, run from its TypeScript sources. */
+function spawnProducer(env: Record<string, string>, name = 'producer'): ServiceProcess {
+  return ServiceProcess.spawn(
+    process.execPath,
+    ['--conditions=@redstream/source', '--import', 'tsx', 'src/main.ts'],
+    {
+      cwd: serviceDir,
+      // vitest sets MODE=test in its environment, which the child would inherit.
+      env: { LOG_LEVEL: 'info', PORT: '0', HOST: '127.0.0.1', MODE: 'http', ...env },
+      name,
+    },
+  );
+}
+
+let redis: LaunchedRedis;
+
+beforeAll(async () => {
+  redis = await launchRedis();
+});
+
+afterAll(async () => {
+  await redis?.stop();
+});
+
+describe('producer main', () => {
+  it('exits 1 on bad configuration, naming the variable and the expected form', async () => {
+    const child = spawnProducer({ REDIS_URL: redis.url, PORT: 'eighty', MODE: 'fast' });
+    const status = await child.waitForExit(20_000);
+    expect(status.code).toBe(1);
+    expect(child.output).toContain('PORT: expected an integer from 0 to 65535, got "eighty"');
+    expect(child.output).toContain('MODE: expected one of http, generator, both, got "fast"');
+  });
+
+  it('publishes the generator workload, logs the count, and exits 0 when done', async () => {
+    const topic = uniqueName('gen');
+    const child = spawnProducer({
+      REDIS_URL: redis.url,
+      TOPIC: topic,
+      PARTITIONS: '3',
+      MODE: 'generator',
+      GENERATOR_EVENTS: '700',
+      GENERATOR_KEYS: '25',
+      GENERATOR_BATCH: '100',
+      RUN_ID: 'run-gen-test',
+      EXIT_WHEN_DONE: 'true',
+    });
+    const status = await child.waitForExit(30_000);
+    expect(status.code, child.tail()).toBe(0);
+    const lines = child.jsonLines<{ msg: string; published?: number; redis?: string }>();
+    const finished = lines.find((line) => line.msg === 'generator finished');
+    expect(finished).toMatchObject({ published: 700, completed: true, runId: 'run-gen-test' });
+    expect(lines.at(-1)?.msg).toBe('stopped');
+
+    const client = await createStreamClient({ url: redis.url });
+    try {
+      const description = await client.admin.describeTopic(topic);
+      expect(description.totalLength).toBe(700);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('logs the Redis URL without its password', async () => {
+    const url = new URL(redis.url);
+    url.username = 'default';
+    url.password = 'not-the-password';
+    const child = spawnProducer({ REDIS_URL: url.toString() });
+    await child.waitForLine(/"producer starting"/, 20_000);
+    await child.stop(10_000);
+    expect(child.output).not.toContain('not-the-password');
+    expect(child.output).toContain('***');
+  });
+
+  it('stops on SIGTERM with exit code 0', async () => {
+    const child = spawnProducer({ REDIS_URL: redis.url, TOPIC: uniqueName('http'), MODE: 'http' });
+    await child.waitForLine(/"msg":"listening"/, 20_000);
+    const status = await child.stop(10_000);
+    expect(status).toEqual({ code: 0, signal: null });
+    expect(child.output).toContain('"msg":"stopped"');
+  });
+});
