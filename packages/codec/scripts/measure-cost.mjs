@@ -42,10 +42,13 @@ const cases = {
   },
 };
 
+// CPU time of this process, not wall time: on a shared machine other processes take the CPU
+// away in the middle of a batch, which wall time would count against whichever case was running.
 function nsPerOp(fn, iterations) {
-  const start = process.hrtime.bigint();
+  const start = process.cpuUsage();
   for (let i = 0; i < iterations; i++) fn();
-  return Number(process.hrtime.bigint() - start) / iterations;
+  const used = process.cpuUsage(start);
+  return ((used.user + used.system) * 1000) / iterations;
 }
 
 const rounds = Number(process.argv[2] ?? 7);

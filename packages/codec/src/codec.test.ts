@@ -194,6 +194,10 @@ describe('decode', () => {
     const p = fieldMap(fields).get('p') as Buffer;
     expect(p.length).toBe(bytes.length + 3); // bin16 header (0xc5 + 2 length bytes) + the bytes
     expect(p.subarray(3)).toStrictEqual(bytes);
+    // Decoded binary is a copy: it neither aliases nor pins the reply buffer it came from.
+    const decoded = createCodec().decode<Buffer>(asBuffers(fields));
+    p.fill(0);
+    expect(decoded.payload).toStrictEqual(bytes);
   });
 
   it('headers: carries custom and awkward names and values', () => {
