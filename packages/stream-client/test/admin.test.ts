@@ -180,6 +180,9 @@ describe('admin queries', () => {
 
     await client.admin.replay(topic, 'g', { from: now - 5000 });
     expect((await client.admin.groupLag(topic, 'g')).totals.lag).toBe(5);
+    // Replaying from a later time never moves a group forward past what it has not read.
+    await client.admin.replay(topic, 'g', { from: now - 2000 });
+    expect((await client.admin.groupLag(topic, 'g')).totals.lag).toBe(5);
 
     const seen: number[] = [];
     const bystander: number[] = [];
@@ -239,7 +242,14 @@ describe('admin queries', () => {
 
     const [result] = await client.admin.trim(topic, { safe: true, maxLen: 2 });
     expect(result).toMatchObject({ before: 20, after: 15, removed: 5, safeBound: ids[5] });
-    const [unsafe] = await client.admin.trim(topic, { maxLen: 2 });
+    const progress: number[] = [];
+    const [unsafe] = await client.admin.trim(topic, {
+      maxLen: 2,
+      onProgress: (done) => progress.push(done),
+    });
     expect(unsafe).toMatchObject({ before: 15, after: 2 });
+    expect(progress).toEqual([1]);
+    const [everything] = await client.admin.trim(topic, { maxLen: 0 });
+    expect(everything).toMatchObject({ before: 2, after: 0, removed: 2 });
   });
 });

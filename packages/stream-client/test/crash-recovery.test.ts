@@ -1,6 +1,7 @@
 import { type ServiceProcess, sleep, uniqueName, waitFor } from '@redstream/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readLedger } from './helpers/effects-ledger.js';
+import { ledgerHandler } from './helpers/ledger-handler.js';
 import { useRedis } from './helpers/redis.js';
 import { sequencedEvents } from './helpers/sequenced-events.js';
 import { startWorker } from './helpers/workers.js';
@@ -120,5 +121,84 @@ describe('crash recovery (ordering none)', () => {
     // Every stranded entry was claimed and acked.
     for (let round = 0; round < 4; round++)
       expect(await pendingOf(client, topic, 2, `doomed-${round}`)).toBe(0);
+  });
+
+  it('makes the late acks of a replica paused past claimIdleMs harmless: no double effects', async () => {
+    const client = await env.client();
+    const topic = uniqueName('topic');
+    await client.ensureTopic(topic, { partitions: 2 });
+    const common = {
+      REDIS_URL: env.redis.url,
+      TOPIC: topic,
+      GROUP: 'g',
+      CLAIM_IDLE_MS: '800',
+      CLAIM_INTERVAL_MS: '200',
+    };
+    const sleepy = await startWorker({
+      ...common,
+      CONSUMER: 'sleepy',
+      HANDLER_DELAY_MS: '300',
+      CONCURRENCY: '10',
+    });
+    workers.push(sleepy);
+    await client.producer().publishMany(topic, sequencedEvents(300, 30));
+    await waitFor(async () => (await pendingOf(client, topic, 2, 'sleepy')) >= 10, {
+      description: 'sleepy to hold entries',
+    });
+    sleepy.signal('SIGSTOP');
+    workers.push(await startWorker({ ...common, CONSUMER: 'steady' }));
+    await waitFor(async () => (await pendingOf(client, topic, 2, 'sleepy')) === 0, {
+      description: "sleepy's entries to be claimed",
+      timeoutMs: 15_000,
+    });
+    sleepy.signal('SIGCONT');
+    await waitFor(async () => (await readLedger(client, topic, 2)).applied === 300, {
+      description: 'all 300 applied',
+      timeoutMs: 30_000,
+    });
+    await sleep(1000);
+    const ledger = await readLedger(client, topic, 2);
+    expect(ledger).toMatchObject({ applied: 300, duplicates: 0 });
+    expect(ledger.perConsumer.steady).toBeGreaterThan(0);
+  });
+});
+
+describe('connection cuts (ordering key)', () => {
+  it('resumes after CLIENT KILL of its connections mid-read and mid-ack, keeping order and losing nothing', async () => {
+    const client = await env.client();
+    const topic = uniqueName('topic');
+    await client.ensureTopic(topic, { partitions: 4 });
+    const victim = await env.client({ clientName: 'victim' });
+    const subscription = await victim.subscribe({
+      topic,
+      group: 'g',
+      consumer: 'victim',
+      ordering: 'key',
+      blockMs: 200,
+      heartbeatIntervalMs: 200,
+      sessionTimeoutMs: 5000,
+      handler: ledgerHandler('victim', 1),
+    });
+    const producer = client.producer();
+    const events = sequencedEvents(1500, 40);
+    for (let i = 0; i < events.length; i += 150) {
+      await producer.publishMany(topic, events.slice(i, i + 150));
+      await sleep(60);
+      const list = String(await client.redis.client('LIST'));
+      for (const line of list.split('\n').filter((entry) => entry.includes('name=victim'))) {
+        const id = /id=(\d+)/.exec(line)?.[1];
+        if (id) await client.redis.client('KILL', 'ID', id).catch(() => {});
+      }
+    }
+    await waitFor(async () => (await readLedger(client, topic, 4)).applied === 1500, {
+      description: 'all 1500 applied',
+      timeoutMs: 40_000,
+    });
+    await subscription.close();
+    expect(await readLedger(client, topic, 4)).toMatchObject({
+      applied: 1500,
+      duplicates: 0,
+      violations: 0,
+    });
   });
 });

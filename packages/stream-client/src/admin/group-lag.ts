@@ -14,7 +14,10 @@ export interface PartitionLag {
   partition: number;
   /** Entries appended and not yet delivered to the group. */
   lag: number;
-  /** False when Redis could not compute lag (after deletions) and it was counted instead, capped. */
+  /**
+   * False when the lag is a lower bound: Redis could not compute it (deletions inside the
+   * range), and counting the entries hit the cap (100,000). A count below the cap is exact.
+   */
   lagExact: boolean;
   /** Entries delivered and not yet acked. */
   pending: number;

@@ -1,7 +1,9 @@
 import type { RedisClient } from '../connection/redis-connection.js';
 import { ensureGroup } from '../consumer/group-setup.js';
 import { MetadataField } from '../consumer/metadata-fields.js';
+import { compareEntryIds } from '../consumer/stream-entry.js';
 import type { RedisKeys } from '../keys.js';
+import { pairsToRecord } from './reply-parsing.js';
 
 export interface ReplayPlan {
   /** Entries per partition the group will read again. */
@@ -66,8 +68,13 @@ export async function replay(
     const stream = keys.partitionStream(topic, partition);
     if (options.to === undefined) {
       const position = fromMs <= 0 ? '0' : `${fromMs - 1}-18446744073709551615`;
-      if (!(await ensureGroup(redis, stream, group, position)))
-        await redis.xgroup('SETID', stream, group, position);
+      if (!(await ensureGroup(redis, stream, group, position))) {
+        // Only ever move a group back: a group that has not reached `from` yet keeps its
+        // position, or it would skip the entries it has not read.
+        const current = await lastDeliveredId(redis, stream, group);
+        if (current === undefined || compareEntryIds(position, current) < 0)
+          await redis.xgroup('SETID', stream, group, position);
+      }
       done += plan.perPartition[partition]!;
       options.onProgress?.(done, plan.total);
       continue;
@@ -92,6 +99,16 @@ export async function replay(
     }
   }
   return plan;
+}
+
+async function lastDeliveredId(
+  redis: RedisClient,
+  stream: string,
+  group: string,
+): Promise<string | undefined> {
+  const groups = ((await redis.xinfo('GROUPS', stream)) as unknown[]).map(pairsToRecord);
+  const info = groups.find((row) => String(row.name) === group);
+  return info ? String(info['last-delivered-id']) : undefined;
 }
 
 async function countRange(

@@ -132,13 +132,23 @@ export class StreamAdmin {
     return replay(this.redis, this.keys, topic, group, info.partitions, options);
   }
 
-  async trim(topic: string, options: TrimOptions): Promise<PartitionTrim[]> {
+  async trim(
+    topic: string,
+    options: TrimOptions & { onProgress?: (done: number, total: number) => void },
+  ): Promise<PartitionTrim[]> {
     const info = await this.topics.requireTopic(topic);
     const retention = info.retention;
-    return trimTopic(this.redis, this.keys, topic, info.partitions, {
-      safe: options.safe ?? retention.safe ?? false,
-      ...(options.maxLen !== undefined ? { maxLen: options.maxLen } : {}),
-      ...(options.olderThanMs !== undefined ? { olderThanMs: options.olderThanMs } : {}),
-    });
+    return trimTopic(
+      this.redis,
+      this.keys,
+      topic,
+      info.partitions,
+      {
+        safe: options.safe ?? retention.safe ?? false,
+        ...(options.maxLen !== undefined ? { maxLen: options.maxLen } : {}),
+        ...(options.olderThanMs !== undefined ? { olderThanMs: options.olderThanMs } : {}),
+      },
+      options.onProgress,
+    );
   }
 }

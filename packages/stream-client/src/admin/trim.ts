@@ -52,6 +52,7 @@ export async function trimTopic(
   topic: string,
   partitions: number,
   options: TrimOptions,
+  onProgress?: (done: number, total: number) => void,
 ): Promise<PartitionTrim[]> {
   const results: PartitionTrim[] = [];
   for (let partition = 0; partition < partitions; partition++) {
@@ -61,12 +62,12 @@ export async function trimTopic(
     if (options.olderThanMs !== undefined)
       candidates.push(`${Math.max(0, Date.now() - options.olderThanMs)}-0`);
     if (options.maxLen !== undefined && before > options.maxLen) {
-      // The first entry to keep when only maxLen remain.
+      // The first entry to keep when only maxLen remain; with maxLen 0, the id after the last.
       const excess = before - options.maxLen;
-      const [firstKept] = await redis
-        .xrange(stream, '-', '+', 'COUNT', excess + 1)
-        .then((page) => page.slice(excess));
-      if (firstKept) candidates.push(firstKept[0]);
+      const page = await redis.xrange(stream, '-', '+', 'COUNT', excess + 1);
+      const firstKept =
+        page[excess]?.[0] ?? (page.length > 0 ? nextEntryId(page[page.length - 1]![0]) : undefined);
+      if (firstKept) candidates.push(firstKept);
     }
     const safeBound = options.safe ? await safeTrimBound(redis, stream) : null;
     // Keep from the highest candidate (the tightest policy), but never past the safe bound.
@@ -79,6 +80,7 @@ export async function trimTopic(
     if (minId) await redis.xtrim(stream, 'MINID', minId);
     const after = await redis.xlen(stream);
     results.push({ partition, before, after, removed: before - after, safeBound });
+    onProgress?.(partition + 1, partitions);
   }
   return results;
 }
