@@ -7,17 +7,26 @@ import type {
   SubscribeOptions,
   Subscription,
 } from '../src/index.js';
+import { useCluster } from './helpers/cluster.js';
 import { useRedis } from './helpers/redis.js';
 
 /**
  * One suite, every consumer mode: the behaviour a user relies on whichever ordering they pick,
  * in the spirit of the universal pub/sub test suites mature messaging libraries share.
  */
-const env = useRedis();
+const single = useRedis();
+const cluster = useCluster();
 
 type Payload = { n: number; blob?: Buffer; nested?: unknown };
 
-describe.each(['none', 'key'] as const)('conformance (ordering %s)', (ordering) => {
+const cases = [
+  { ordering: 'none', target: 'a single Redis', env: single },
+  { ordering: 'key', target: 'a single Redis', env: single },
+  { ordering: 'none', target: 'a Redis Cluster', env: cluster },
+  { ordering: 'key', target: 'a Redis Cluster', env: cluster },
+] as const;
+
+describe.each(cases)('conformance (ordering $ordering, $target)', ({ ordering, env }) => {
   const fast = {
     blockMs: 200,
     heartbeatIntervalMs: 100,

@@ -80,6 +80,19 @@ describe.each(targets)('ordering key on %s', (_name, connect) => {
     expect(handled).toBe(20_000);
     expect(violations).toBe(0);
     expect(Object.keys(ledger.perConsumer).sort()).toEqual(['r1', 'r2', 'r3']);
+    if (admin.connection.cluster) {
+      // Partitions spread over the masters: every master holds some partition streams.
+      const masters = (admin.redis as import('ioredis').Cluster).nodes('master');
+      const holding = await Promise.all(
+        masters.map(async (node) => {
+          let streams = 0;
+          for (let p = 0; p < 8; p++)
+            streams += await node.exists(admin.keys.partitionStream(topic, p)).catch(() => 0);
+          return streams;
+        }),
+      );
+      expect(holding.filter((count) => count > 0).length).toBe(masters.length);
+    }
     await Promise.all([...clients, admin].map((client) => client.close()));
   });
 });
