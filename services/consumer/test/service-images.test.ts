@@ -1,0 +1,108 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+/**
+ * No Docker engine runs here, so this runs the RUN steps of each service's Dockerfile
+ * outside Docker, emulating its COPY steps with plain copies: turbo prune from the workspace,
+ * install from the pruned lockfile, build, deploy the production tree, and start the result.
+ * Both services share one turbo cache so the libraries compile once (about a minute in all).
+ */
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const work = mkdtempSync(join(tmpdir(), 'redstream-images-'));
+const env = {
+  ...process.env,
+  // The workspace's turbo and tsc stand in for the image's global turbo.
+  PATH: `${join(root, 'node_modules', '.bin')}${delimiter}${process.env.PATH}`,
+  CI: 'true',
+  TURBO_CACHE_DIR: join(work, 'turbo-cache'),
+  TURBO_TELEMETRY_DISABLED: '1',
+  DO_NOT_TRACK: '1',
+};
+
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
+});
+
+/** The Dockerfile's RUN commands in order, with its absolute paths moved under `dir`. */
+function runSteps(service: string, dir: string): string[] {
+  const dockerfile = readFileSync(join(root, 'services', service, 'Dockerfile'), 'utf8');
+  return [...dockerfile.matchAll(/^RUN (.+)$/gm)]
+    .map((match) => match[1]!)
+    .filter((command) => !command.startsWith('npm install --global'))
+    .map((command) => command.replace(/ \/(pruned|app)\b/g, ` ${dir}/$1`));
+}
+
+function sh(command: string, cwd: string): void {
+  execFileSync('sh', ['-c', command], { cwd, env, stdio: 'pipe', timeout: 150_000 });
+}
+
+describe.each(['consumer', 'producer'])('the %s image build', (service) => {
+  it('prunes, installs from the pruned lockfile, builds and deploys only production dependencies', () => {
+    const dir = join(work, service);
+    const repo = join(dir, 'repo');
+    mkdirSync(repo, { recursive: true });
+    const [prune, install, build, deploy, ...rest] = runSteps(service, dir);
+    expect(prune).toBe(`turbo prune @redstream/${service} --docker --out-dir ${dir}/pruned`);
+    expect(install).toBe('pnpm install --frozen-lockfile');
+    expect(build).toBe(`turbo run build --filter=@redstream/${service}`);
+    expect(deploy).toBe(`pnpm --filter=@redstream/${service} deploy --prod ${dir}/app`);
+    expect(rest).toEqual([]);
+
+    // pruner: COPY . . then prune (turbo prune skips node_modules and dist like .dockerignore).
+    sh(prune!, root);
+    const pruned = join(dir, 'pruned');
+    expect(readdirSync(join(pruned, 'json', 'packages')).sort()).toEqual(
+      ['codec', 'orders-demo', 'stream-client', 'testkit'].sort(),
+    );
+    expect(existsSync(join(pruned, 'json', 'pnpm-lock.yaml'))).toBe(true);
+    expect(existsSync(join(pruned, 'full', 'services', service, 'src', 'main.ts'))).toBe(true);
+    expect(
+      existsSync(
+        join(pruned, 'full', 'services', service === 'consumer' ? 'producer' : 'consumer'),
+      ),
+    ).toBe(false);
+
+    // builder: COPY json, install, COPY full and the root build files, build, deploy.
+    cpSync(join(pruned, 'json'), repo, { recursive: true });
+    sh(install!, repo);
+    cpSync(join(pruned, 'full'), repo, { recursive: true });
+    cpSync(join(root, 'tsconfig.base.json'), join(repo, 'tsconfig.base.json'));
+    cpSync(join(root, 'scripts'), join(repo, 'scripts'), { recursive: true });
+    sh(build!, repo);
+    expect(existsSync(join(repo, 'services', service, 'dist', 'main.js'))).toBe(true);
+    sh(deploy!, repo);
+
+    // runner: only dist and production dependencies, workspace libraries as built dist.
+    const app = join(dir, 'app');
+    expect(existsSync(join(app, 'dist', 'main.js'))).toBe(true);
+    for (const library of ['codec', 'stream-client', 'orders-demo'])
+      expect(existsSync(join(app, 'node_modules', '@redstream', library, 'dist', 'index.js'))).toBe(
+        true,
+      );
+    const installed = readdirSync(join(app, 'node_modules', '.pnpm')).join(' ');
+    for (const devOnly of ['testkit', 'testcontainers', 'vitest', 'typescript@', 'tsx@', 'turbo@'])
+      expect(installed).not.toContain(devOnly);
+
+    // The deployed service loads every module it needs, then refuses a bad config.
+    const started = spawnSync(process.execPath, [join(app, 'dist', 'main.js')], {
+      cwd: app,
+      env: { ...process.env, NODE_ENV: 'production', PORT: 'not-a-port' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(started.status, started.stderr).toBe(1);
+    expect(started.stderr).toContain('PORT: expected an integer from 0 to 65535, got "not-a-port"');
+  }, 180_000);
+});
