@@ -44,45 +44,121 @@ export interface RedriveOptions extends DeadLetterQuery {
   onProgress?: (done: number, total: number) => void;
 }
 
-export async function listDeadLetters(
-  redis: RedisClient,
-  keys: RedisKeys,
-  codec: Codec,
-  topic: string,
-  partitions: number,
-  query: DeadLetterQuery = {},
-): Promise<DeadLetter[]> {
-  const count = query.count ?? 100;
-  const wanted = query.partitions ?? Array.from({ length: partitions }, (_, p) => p);
-  const perPartition = await Promise.all(
-    wanted.map(async (partition) => {
-      const result: DeadLetter[] = [];
-      let from = '-';
-      // Page through so filters see every entry, not just the first page.
-      for (;;) {
-        const page = (await redis.xrangeBuffer(
-          keys.deadLetters(topic, partition),
-          from,
-          '+',
-          'COUNT',
-          500,
-        )) as Array<[Buffer, Buffer[]]>;
-        for (const [idBuffer, fields] of page) {
-          const deadLetter = parseDeadLetter(partition, idBuffer.toString(), fields, codec);
-          if (query.group && deadLetter.group !== query.group) continue;
-          if (query.filter && !query.filter(deadLetter)) continue;
-          result.push(deadLetter);
+/** The dead-letter streams of a topic (one per partition): list, redrive, purge, count. */
+export class DeadLetterStore {
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly scripts: LuaScripts,
+    private readonly keys: RedisKeys,
+    private readonly codec: Codec,
+  ) {}
+
+  /** Dead letters of the topic, oldest first, across partitions. */
+  async list(
+    topic: string,
+    partitions: number,
+    query: DeadLetterQuery = {},
+  ): Promise<DeadLetter[]> {
+    const count = query.count ?? 100;
+    const perPartition = await Promise.all(
+      selectedPartitions(partitions, query).map(async (partition) => {
+        const result: DeadLetter[] = [];
+        let from = '-';
+        // Page through so filters see every entry, not just the first page.
+        for (;;) {
+          const page = (await this.redis.xrangeBuffer(
+            this.keys.deadLetters(topic, partition),
+            from,
+            '+',
+            'COUNT',
+            500,
+          )) as Array<[Buffer, Buffer[]]>;
+          for (const [idBuffer, fields] of page) {
+            const deadLetter = parseDeadLetter(partition, idBuffer.toString(), fields, this.codec);
+            if (query.group && deadLetter.group !== query.group) continue;
+            if (query.filter && !query.filter(deadLetter)) continue;
+            result.push(deadLetter);
+          }
+          if (page.length < 500 || result.length >= count) break;
+          from = `(${page[page.length - 1]![0].toString()}`;
         }
-        if (page.length < 500 || result.length >= count) break;
-        from = `(${page[page.length - 1]![0].toString()}`;
+        return result;
+      }),
+    );
+    return perPartition
+      .flat()
+      .sort((a, b) => compareEntryIds(a.id, b.id))
+      .slice(0, count);
+  }
+
+  /** Moves dead letters back to their partition stream (atomically per entry), for their group only unless `allGroups`. */
+  async redrive(
+    topic: string,
+    partitions: number,
+    options: RedriveOptions = {},
+  ): Promise<{ moved: number; skipped: number; selected: DeadLetter[] }> {
+    const selected = await this.list(topic, partitions, {
+      ...options,
+      count: options.count ?? Number.MAX_SAFE_INTEGER,
+    });
+    if (options.dryRun) return { moved: 0, skipped: 0, selected };
+    const interval = options.ratePerSecond ? 1000 / options.ratePerSecond : 0;
+    let moved = 0;
+    let skipped = 0;
+    const started = Date.now();
+    for (const [index, deadLetter] of selected.entries()) {
+      if (interval > 0) {
+        const due = started + index * interval;
+        if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
       }
-      return result;
-    }),
-  );
-  return perPartition
-    .flat()
-    .sort((a, b) => compareEntryIds(a.id, b.id))
-    .slice(0, count);
+      const fields: Array<string | Buffer> = [...deadLetter.envelope];
+      if (!options.allGroups && deadLetter.group)
+        fields.push(MetadataField.targetGroup, deadLetter.group);
+      const newId = await this.scripts.redrive(
+        this.keys.partitionStream(topic, deadLetter.partition),
+        this.keys.deadLetters(topic, deadLetter.partition),
+        deadLetter.id,
+        fields,
+      );
+      if (newId) moved++;
+      else skipped++;
+      options.onProgress?.(index + 1, selected.length);
+    }
+    return { moved, skipped, selected };
+  }
+
+  /** Deletes dead letters (all, or those matching the query). Returns how many were deleted. */
+  async purge(topic: string, partitions: number, query: DeadLetterQuery = {}): Promise<number> {
+    if (!query.filter && !query.group && !query.count) {
+      let deleted = 0;
+      for (const partition of selectedPartitions(partitions, query)) {
+        const stream = this.keys.deadLetters(topic, partition);
+        deleted += await this.redis.xlen(stream);
+        await this.redis.del(stream);
+      }
+      return deleted;
+    }
+    const selected = await this.list(topic, partitions, {
+      ...query,
+      count: query.count ?? Number.MAX_SAFE_INTEGER,
+    });
+    for (const deadLetter of selected)
+      await this.redis.xdel(this.keys.deadLetters(topic, deadLetter.partition), deadLetter.id);
+    return selected.length;
+  }
+
+  /** Dead letters per partition. */
+  count(topic: string, partitions: number): Promise<number[]> {
+    return Promise.all(
+      Array.from({ length: partitions }, (_, p) =>
+        this.redis.xlen(this.keys.deadLetters(topic, p)),
+      ),
+    );
+  }
+}
+
+function selectedPartitions(partitions: number, query: DeadLetterQuery): number[] {
+  return query.partitions ?? Array.from({ length: partitions }, (_, p) => p);
 }
 
 function parseDeadLetter(
@@ -111,83 +187,4 @@ function parseDeadLetter(
     ...(event ? { event } : {}),
     envelope,
   };
-}
-
-/** Moves dead letters back to their partition stream (atomically per entry), for their group only unless `allGroups`. */
-export async function redriveDeadLetters(
-  redis: RedisClient,
-  scripts: LuaScripts,
-  keys: RedisKeys,
-  codec: Codec,
-  topic: string,
-  partitions: number,
-  options: RedriveOptions = {},
-): Promise<{ moved: number; skipped: number; selected: DeadLetter[] }> {
-  const selected = await listDeadLetters(redis, keys, codec, topic, partitions, {
-    ...options,
-    count: options.count ?? Number.MAX_SAFE_INTEGER,
-  });
-  if (options.dryRun) return { moved: 0, skipped: 0, selected };
-  const interval = options.ratePerSecond ? 1000 / options.ratePerSecond : 0;
-  let moved = 0;
-  let skipped = 0;
-  const started = Date.now();
-  for (const [index, deadLetter] of selected.entries()) {
-    if (interval > 0) {
-      const due = started + index * interval;
-      if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
-    }
-    const fields: Array<string | Buffer> = [...deadLetter.envelope];
-    if (!options.allGroups && deadLetter.group)
-      fields.push(MetadataField.targetGroup, deadLetter.group);
-    const newId = await scripts.redrive(
-      keys.partitionStream(topic, deadLetter.partition),
-      keys.deadLetters(topic, deadLetter.partition),
-      deadLetter.id,
-      fields,
-    );
-    if (newId) moved++;
-    else skipped++;
-    options.onProgress?.(index + 1, selected.length);
-  }
-  return { moved, skipped, selected };
-}
-
-/** Deletes dead letters (all, or those matching the query). Returns how many were deleted. */
-export async function purgeDeadLetters(
-  redis: RedisClient,
-  keys: RedisKeys,
-  codec: Codec,
-  topic: string,
-  partitions: number,
-  query: DeadLetterQuery = {},
-): Promise<number> {
-  if (!query.filter && !query.group && !query.count) {
-    let deleted = 0;
-    const wanted = query.partitions ?? Array.from({ length: partitions }, (_, p) => p);
-    for (const partition of wanted) {
-      const stream = keys.deadLetters(topic, partition);
-      deleted += await redis.xlen(stream);
-      await redis.del(stream);
-    }
-    return deleted;
-  }
-  const selected = await listDeadLetters(redis, keys, codec, topic, partitions, {
-    ...query,
-    count: query.count ?? Number.MAX_SAFE_INTEGER,
-  });
-  for (const deadLetter of selected)
-    await redis.xdel(keys.deadLetters(topic, deadLetter.partition), deadLetter.id);
-  return selected.length;
-}
-
-export async function countDeadLetters(
-  redis: RedisClient,
-  keys: RedisKeys,
-  topic: string,
-  partitions: number,
-): Promise<number[]> {
-  return Promise.all(
-    Array.from({ length: partitions }, (_, p) => redis.xlen(keys.deadLetters(topic, p))),
-  );
 }

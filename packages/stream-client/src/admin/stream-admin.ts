@@ -4,13 +4,10 @@ import type { RedisKeys } from '../keys.js';
 import type { LuaScripts } from '../scripts/lua-scripts.js';
 import type { TopicInfo, TopicRegistry } from '../topics/topic-registry.js';
 import {
-  countDeadLetters,
   type DeadLetter,
   type DeadLetterQuery,
-  listDeadLetters,
-  purgeDeadLetters,
+  DeadLetterStore,
   type RedriveOptions,
-  redriveDeadLetters,
 } from './dead-letters.js';
 import { type GroupLag, groupLag } from './group-lag.js';
 import { planReplay, type ReplayOptions, type ReplayPlan, replay } from './replay.js';
@@ -34,13 +31,17 @@ export interface TopicDescription extends TopicInfo {
 
 /** The operator's queries and actions: what the CLI and the services' metrics are built on. */
 export class StreamAdmin {
+  private readonly deadLetters: DeadLetterStore;
+
   constructor(
     private readonly redis: RedisClient,
-    private readonly scripts: LuaScripts,
+    scripts: LuaScripts,
     private readonly keys: RedisKeys,
     private readonly topics: TopicRegistry,
-    private readonly codec: Codec,
-  ) {}
+    codec: Codec,
+  ) {
+    this.deadLetters = new DeadLetterStore(redis, scripts, keys, codec);
+  }
 
   listTopics(): Promise<string[]> {
     return this.topics.listTopics();
@@ -48,7 +49,7 @@ export class StreamAdmin {
 
   async describeTopic(topic: string): Promise<TopicDescription> {
     const info = await this.topics.requireTopic(topic);
-    const deadLetters = await countDeadLetters(this.redis, this.keys, topic, info.partitions);
+    const deadLetters = await this.deadLetters.count(topic, info.partitions);
     const partitionDetails = await Promise.all(
       Array.from({ length: info.partitions }, async (_, partition) => {
         const stream = this.keys.partitionStream(topic, partition);
@@ -100,25 +101,17 @@ export class StreamAdmin {
 
   async listDeadLetters(topic: string, query: DeadLetterQuery = {}): Promise<DeadLetter[]> {
     const info = await this.topics.requireTopic(topic);
-    return listDeadLetters(this.redis, this.keys, this.codec, topic, info.partitions, query);
+    return this.deadLetters.list(topic, info.partitions, query);
   }
 
   async redriveDeadLetters(topic: string, options: RedriveOptions = {}) {
     const info = await this.topics.requireTopic(topic);
-    return redriveDeadLetters(
-      this.redis,
-      this.scripts,
-      this.keys,
-      this.codec,
-      topic,
-      info.partitions,
-      options,
-    );
+    return this.deadLetters.redrive(topic, info.partitions, options);
   }
 
   async purgeDeadLetters(topic: string, query: DeadLetterQuery = {}): Promise<number> {
     const info = await this.topics.requireTopic(topic);
-    return purgeDeadLetters(this.redis, this.keys, this.codec, topic, info.partitions, query);
+    return this.deadLetters.purge(topic, info.partitions, query);
   }
 
   async planReplay(topic: string, options: ReplayOptions): Promise<ReplayPlan> {
