@@ -110,6 +110,8 @@ async function main(): Promise<void> {
   try {
     subscription = await startOrderWorker(client, config, { logger, metrics, signal: stop.signal });
   } catch (error) {
+    // A SIGTERM while joining closes the client under the subscribe call: the shutdown exits.
+    if (shuttingDown) return;
     logger.fatal({ err: error }, `cannot subscribe: ${(error as Error).message}`);
     await client.close().catch(() => {});
     logger.flush();

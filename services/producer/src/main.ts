@@ -73,6 +73,7 @@ async function main(): Promise<void> {
     });
     await client.ensureTopic(config.topic, { partitions: config.partitions });
   } catch (error) {
+    if (shuttingDown) return; // a SIGTERM while connecting: the shutdown exits
     logger.fatal({ err: error }, `cannot start: ${(error as Error).message}`);
     await client?.close().catch(() => {});
     logger.flush();
