@@ -1,5 +1,6 @@
 import type { StreamClientOptions } from '@redstream/stream-client';
-import { launchRedis, launchRedisCluster } from '@redstream/testkit';
+import { launchRedis, launchRedisCluster, TestkitError } from '@redstream/testkit';
+import { DemoError } from './demo-error.js';
 
 /** The Redis a demo run talks to. */
 export interface DemoRedis {
@@ -20,6 +21,16 @@ export interface DemoRedis {
  * started through the testkit launcher and stopped at the end.
  */
 export async function provideRedis(cluster: boolean, env: NodeJS.ProcessEnv): Promise<DemoRedis> {
+  try {
+    return await launch(cluster, env);
+  } catch (error) {
+    // The launcher's messages say what to install or set: show them as they are.
+    if (error instanceof TestkitError) throw new DemoError(error.message, { cause: error });
+    throw error;
+  }
+}
+
+async function launch(cluster: boolean, env: NodeJS.ProcessEnv): Promise<DemoRedis> {
   if (cluster) {
     const launched = await launchRedisCluster({ env });
     return {
