@@ -35,7 +35,9 @@ export class ServiceProcess {
     onLine?: SpawnServiceOptions['onLine'],
   ) {
     this.exited = new Promise((resolve) => {
-      child.once('exit', (code, signal) => {
+      // 'close', not 'exit': it fires once the output pipes are drained too, so every line the
+      // process printed is in `lines` when `exited` resolves.
+      child.once('close', (code, signal) => {
         this.exitStatus = { code, signal };
         resolve(this.exitStatus);
       });

@@ -36,4 +36,14 @@ describe('ServiceProcess', () => {
     await expect(service.waitForExit(300)).rejects.toThrow(/did not exit within 300 ms/);
     expect((await service.exited).signal).toBe('SIGKILL');
   });
+
+  it('has every line the process printed once it has exited', async () => {
+    const service = ServiceProcess.spawn(process.execPath, [
+      '-e',
+      'for (let i = 0; i < 2000; i++) console.log(`line ${i}`); console.log("last"); process.exit(0)',
+    ]);
+    await service.exited;
+    expect(service.lines.at(-1)).toBe('last');
+    expect(service.lines).toHaveLength(2001);
+  });
 });
