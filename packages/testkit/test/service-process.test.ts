@@ -40,9 +40,9 @@ describe('ServiceProcess', () => {
   it('has every line the process printed once it has exited', async () => {
     const service = ServiceProcess.spawn(process.execPath, [
       '-e',
-      'for (let i = 0; i < 2000; i++) console.log(`line ${i}`); console.log("last"); process.exit(0)',
+      'for (let i = 0; i < 2000; i++) console.log("line " + i); console.log("last"); process.exitCode = 3',
     ]);
-    await service.exited;
+    expect(await service.exited).toEqual({ code: 3, signal: null });
     expect(service.lines.at(-1)).toBe('last');
     expect(service.lines).toHaveLength(2001);
   });
