@@ -1,12 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { createStreamClient } from '@redstream/stream-client';
-import {
-  type LaunchedRedis,
-  launchRedis,
-  ServiceProcess,
-  sleep,
-  uniqueName,
-} from '@redstream/testkit';
+import { type LaunchedRedis, launchRedis, ServiceProcess, uniqueName } from '@redstream/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const serviceDir = fileURLToPath(new URL('..', import.meta.url));
@@ -25,18 +19,6 @@ function spawnProducer(env: Record<string, string>, name = 'producer'): ServiceP
   );
 }
 
-/**
- * ServiceProcess resolves on the child's 'exit', which can come before its last output lines
- * have been read from the pipe: wait until the captured lines stop changing.
- */
-async function outputSettled(child: ServiceProcess): Promise<void> {
-  let seen = -1;
-  while (seen !== child.lines.length) {
-    seen = child.lines.length;
-    await sleep(300);
-  }
-}
-
 let redis: LaunchedRedis;
 
 beforeAll(async () => {
@@ -51,7 +33,6 @@ describe('producer main', () => {
   it('exits 1 on bad configuration, naming the variable and the expected form', async () => {
     const child = spawnProducer({ REDIS_URL: redis.url, PORT: 'eighty', MODE: 'fast' });
     const status = await child.waitForExit(20_000);
-    await outputSettled(child);
     expect(status.code).toBe(1);
     expect(child.output).toContain('PORT: expected an integer from 0 to 65535, got "eighty"');
     expect(child.output).toContain('MODE: expected one of http, generator, both, got "fast"');
@@ -71,7 +52,6 @@ describe('producer main', () => {
       EXIT_WHEN_DONE: 'true',
     });
     const status = await child.waitForExit(30_000);
-    await outputSettled(child);
     expect(status.code, child.tail()).toBe(0);
     const lines = child.jsonLines<{ msg: string; published?: number; redis?: string }>();
     const finished = lines.find((line) => line.msg === 'generator finished');
@@ -94,7 +74,6 @@ describe('producer main', () => {
     const child = spawnProducer({ REDIS_URL: url.toString() });
     await child.waitForLine(/"producer starting"/, 20_000);
     await child.stop(10_000);
-    await outputSettled(child);
     expect(child.output).not.toContain('not-the-password');
     expect(child.output).toContain('***');
   });
@@ -103,7 +82,6 @@ describe('producer main', () => {
     const child = spawnProducer({ REDIS_URL: redis.url, TOPIC: uniqueName('http'), MODE: 'http' });
     await child.waitForLine(/"msg":"listening"/, 20_000);
     const status = await child.stop(10_000);
-    await outputSettled(child);
     expect(status).toEqual({ code: 0, signal: null });
     expect(child.output).toContain('"msg":"stopped"');
   });

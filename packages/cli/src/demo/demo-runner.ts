@@ -35,7 +35,6 @@ const READY_TIMEOUT_MS = 30_000;
 const STOP_GRACE_MS = 15_000;
 /** After handled == published: how long to wait for the group to show nothing pending. */
 const SETTLE_TIMEOUT_MS = 5000;
-const PRODUCER_LINES_GRACE_MS = 2000;
 
 /**
  * Replica settings for the demo: shorter than the service defaults so a killed replica's
@@ -203,7 +202,6 @@ async function watchRun(input: WatchInput): Promise<{
   let counters: DemoCounters | undefined;
   let lag: number | undefined;
   let lagReadAt = 0;
-  let producerExitSeenAt: number | undefined;
 
   const draw = (force = false) =>
     progress.update(
@@ -267,16 +265,11 @@ async function watchRun(input: WatchInput): Promise<{
     draw();
 
     if (!producer.running && !production.finished) {
-      // Its last lines may still be in the pipe when the exit is seen: a clean exit gets a
-      // moment for the final count to arrive.
       const status = await producer.exited;
-      producerExitSeenAt ??= Date.now();
-      if (status.code !== 0 || Date.now() - producerExitSeenAt > PRODUCER_LINES_GRACE_MS) {
-        problems.push(
-          `the producer exited (${status.signal ?? `code ${status.code}`}) before publishing everything:\n${producer.tail(15)}`,
-        );
-        break;
-      }
+      problems.push(
+        `the producer exited (${status.signal ?? `code ${status.code}`}) before publishing everything:\n${producer.tail(15)}`,
+      );
+      break;
     }
     const allHandled = production.finished && counters.handled >= production.published;
     if (allHandled && plan.length === 0) {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createStreamClient } from '@redstream/stream-client';
-import { type LaunchedRedis, launchRedis, ServiceProcess, sleep } from '@redstream/testkit';
+import { type LaunchedRedis, launchRedis, ServiceProcess } from '@redstream/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DemoSummary } from './demo-summary.js';
 
@@ -14,18 +14,6 @@ const builtEntries = [
   `${root}services/consumer/dist/main.js`,
 ];
 
-/**
- * ServiceProcess resolves on the child's 'exit', which can come before its last output lines
- * have been read from the pipe: wait until the captured lines stop changing.
- */
-async function outputSettled(child: ServiceProcess): Promise<void> {
-  let seen = -1;
-  while (seen !== child.lines.length) {
-    seen = child.lines.length;
-    await sleep(300);
-  }
-}
-
 /** Runs the demo; an empty REDIS_URL counts as unset (the demo starts its own Redis). */
 async function runDemo(args: string[], env: Record<string, string>) {
   const child = ServiceProcess.spawn(process.execPath, [bin, 'demo', ...args], {
@@ -34,7 +22,6 @@ async function runDemo(args: string[], env: Record<string, string>) {
     cwd: root,
   });
   const status = await child.waitForExit(150_000);
-  await outputSettled(child);
   const stdout = child.lines.filter((line) => line.startsWith('{'));
   const summary = JSON.parse(stdout.at(-1) ?? 'null') as DemoSummary | null;
   return { status, summary, output: child.output };
