@@ -61,7 +61,7 @@ async function consumeScenario(
       label: `${scenario} ${system}`,
     });
     context.progress.log(
-      `${scenario} round ${round}/${rounds} ${system}: ${formatRate(outcome.eventsPerSec)} events/s, peak RSS ${outcome.peakRssMb.toFixed(0)} MB${noteText(outcome)}`,
+      `${scenario} round ${round}/${rounds} ${system}: ${formatRate(outcome.eventsPerSec)} events/s (first event after ${outcome.firstEventMs.toFixed(0)} ms), peak RSS ${outcome.peakRssMb.toFixed(0)} MB${noteText(outcome)}`,
     );
     return outcome;
   });

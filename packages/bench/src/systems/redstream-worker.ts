@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { createStreamClient, type StreamClient } from '@redstream/stream-client';
+import type { StreamClient } from '@redstream/stream-client';
 import { type BenchPayload, benchEvent, wallClockMs } from '../bench-event.js';
 import type { ConsumeTask, PreloadTask, ProduceTask, RateProduceTask } from '../runner/protocol.js';
 import { ConsumerTally } from './consumer-tally.js';
@@ -11,8 +11,16 @@ function stagedTopic(topic: string): string {
   return `${topic}-staged`;
 }
 
+/**
+ * The library under test. REDSTREAM_BENCH_STREAM_CLIENT may name another build of it (a path
+ * to its dist/index.js) to measure a proposed change beside the baseline systems.
+ */
+const library: typeof import('@redstream/stream-client') = await import(
+  process.env.REDSTREAM_BENCH_STREAM_CLIENT ?? '@redstream/stream-client'
+);
+
 async function connect(url: string): Promise<StreamClient> {
-  return createStreamClient({ url, clientName: 'bench' });
+  return library.createStreamClient({ url, clientName: 'bench' });
 }
 
 runWorker('redstream', {
