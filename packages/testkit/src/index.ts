@@ -7,6 +7,7 @@ export {
   WaitTimeoutError,
 } from './errors.js';
 export { getFreePort } from './free-port.js';
+export { HOW_TO_GET_REDIS } from './how-to-get-redis.js';
 export {
   type ClusterNode,
   type LaunchedCluster,
@@ -14,7 +15,6 @@ export {
   parseClusterNodes,
 } from './launch-cluster.js';
 export {
-  HOW_TO_GET_REDIS,
   type LaunchedRedis,
   type LaunchRedisOptions,
   launchRedis,

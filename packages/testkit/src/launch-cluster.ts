@@ -1,5 +1,5 @@
 import { RedisUnavailableError } from './errors.js';
-import { HOW_TO_GET_REDIS } from './launch-redis.js';
+import { HOW_TO_GET_REDIS } from './how-to-get-redis.js';
 import { type Persistence, RedisServerProcess } from './redis-server-process.js';
 import { RespConnection } from './resp-connection.js';
 import { findServerBinary } from './server-binary.js';

@@ -1,5 +1,6 @@
 import { hasDockerEngine } from './docker-engine.js';
 import { NotOwnedError, RedisUnavailableError } from './errors.js';
+import { HOW_TO_GET_REDIS } from './how-to-get-redis.js';
 import { pingRedis } from './ping.js';
 import { redactRedisUrl } from './redact-url.js';
 import { type Persistence, RedisServerProcess } from './redis-server-process.js';
@@ -38,10 +39,6 @@ export interface LaunchRedisOptions {
   /** How long to wait for a REDIS_URL server to answer before failing. */
   connectTimeoutMs?: number;
 }
-
-export const HOW_TO_GET_REDIS =
-  'Install one: `sudo apt-get install redis-server` (Debian/Ubuntu), `brew install redis` (macOS), ' +
-  'or set REDIS_URL=redis://host:port to use a running server, or start a Docker engine for testcontainers.';
 
 /**
  * Finds a Redis for tests, the demo and the benchmark, in this order: REDIS_URL if set (and
@@ -98,7 +95,7 @@ async function useExisting(url: string, timeoutMs: number): Promise<LaunchedRedi
     if (!result.ok) {
       const reason = result.error?.message ?? result.reply ?? 'no PONG';
       throw new RedisUnavailableError(
-        `cannot reach Redis at ${displayUrl} (from REDIS_URL): ${reason}. Start that server, fix REDIS_URL, or unset it to let the tests start their own redis-server.`,
+        `cannot reach Redis at ${displayUrl} (from REDIS_URL): ${reason}. Start that server, fix REDIS_URL, or unset it to start a private redis-server instead.`,
       );
     }
   }

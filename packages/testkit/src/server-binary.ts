@@ -1,6 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { RedisUnavailableError } from './errors.js';
+import { HOW_TO_GET_REDIS } from './how-to-get-redis.js';
 
 export interface ServerBinary {
   path: string;
@@ -31,7 +33,15 @@ export function findServerBinary(
 }
 
 function describe(path: string): ServerBinary {
-  const output = execFileSync(path, ['--version'], { encoding: 'utf8' });
+  let output: string;
+  try {
+    output = execFileSync(path, ['--version'], { encoding: 'utf8' });
+  } catch (error) {
+    throw new RedisUnavailableError(
+      `cannot run the Redis server binary ${path}: ${(error as Error).message}. ${HOW_TO_GET_REDIS}`,
+      { cause: error },
+    );
+  }
   const version = /v=(\d+\.\d+\.\d+)/.exec(output)?.[1] ?? 'unknown';
   return { path, version, flavor: /valkey/i.test(output) ? 'valkey' : 'redis' };
 }

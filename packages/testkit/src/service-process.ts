@@ -6,6 +6,7 @@ import { waitFor } from './wait-for.js';
 export interface SpawnServiceOptions {
   /** A label for messages, e.g. `consumer-2`. */
   name?: string;
+  /** Added to the parent's env; a variable set to undefined is removed. */
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   /** Lines kept in memory per process (oldest dropped first). */
@@ -60,7 +61,7 @@ export class ServiceProcess {
   static spawn(command: string, args: string[], options: SpawnServiceOptions = {}): ServiceProcess {
     const child = spawn(command, args, {
       cwd: options.cwd,
-      env: { ...process.env, ...options.env },
+      env: mergeEnv(process.env, options.env),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     return new ServiceProcess(
@@ -149,6 +150,16 @@ export class ServiceProcess {
   tail(lines = 40): string {
     return this.lines.slice(-lines).join('\n');
   }
+}
+
+/** The parent's env with `overrides` applied; an override set to undefined removes the variable. */
+function mergeEnv(base: NodeJS.ProcessEnv, overrides: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const merged: NodeJS.ProcessEnv = { ...base };
+  for (const [name, value] of Object.entries(overrides)) {
+    if (value === undefined) delete merged[name];
+    else merged[name] = value;
+  }
+  return merged;
 }
 
 function describeExit(status: ExitStatus | undefined): string {

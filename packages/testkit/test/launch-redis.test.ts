@@ -106,4 +106,14 @@ describe('launchRedis', () => {
     expect(answer).toBe(false);
     expect(Date.now() - started).toBeLessThan(5000);
   });
+
+  it('explains a Redis binary that cannot run instead of a raw spawn error', async () => {
+    const error = await launchRedis({
+      env: { ...withoutRedisUrl(), REDIS_SERVER_BIN: '/nonexistent/redis-server' },
+    }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(RedisUnavailableError);
+    expect((error as Error).message).toMatch(
+      /cannot run the Redis server binary \/nonexistent\/redis-server/,
+    );
+  });
 });

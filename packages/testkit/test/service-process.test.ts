@@ -46,4 +46,18 @@ describe('ServiceProcess', () => {
     expect(service.lines.at(-1)).toBe('last');
     expect(service.lines).toHaveLength(2001);
   });
+
+  it('removes a variable from the child env when it is set to undefined', async () => {
+    process.env.REDSTREAM_TESTKIT_PROBE = 'inherited';
+    const service = ServiceProcess.spawn(
+      process.execPath,
+      ['-e', 'console.log(process.env.REDSTREAM_TESTKIT_PROBE ?? "unset")'],
+      {
+        env: { REDSTREAM_TESTKIT_PROBE: undefined },
+      },
+    );
+    await service.exited;
+    delete process.env.REDSTREAM_TESTKIT_PROBE;
+    expect(service.lines).toEqual(['unset']);
+  });
 });
