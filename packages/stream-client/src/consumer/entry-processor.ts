@@ -108,7 +108,7 @@ export class EntryProcessor {
         'max-deliveries',
         new Error(`delivered ${attempt} times, maxDeliveries is ${options.maxDeliveries}`),
         attempt - 1,
-        event.id,
+        event,
       );
     }
 
@@ -145,6 +145,9 @@ export class EntryProcessor {
           eventId: event.id,
           entryId: entry.id,
           partition: entry.partition,
+          type: event.type,
+          key: event.key,
+          headers: event.headers,
         }));
         return { kind: 'duplicate', event };
       }
@@ -209,9 +212,9 @@ export class EntryProcessor {
       },
       'handler failed',
     );
-    if (!retriable) return this.deadLetter(entry, 'non-retriable', error, attempt, event.id);
+    if (!retriable) return this.deadLetter(entry, 'non-retriable', error, attempt, event);
     if (exhausted && !willRetry)
-      return this.deadLetter(entry, 'max-deliveries', error, attempt, event.id);
+      return this.deadLetter(entry, 'max-deliveries', error, attempt, event);
 
     const blocked = exhausted;
     const delayMs = blocked
@@ -240,8 +243,9 @@ export class EntryProcessor {
     reason: DeadLetterReason,
     error: Error,
     attempts: number,
-    eventId?: string,
+    event?: DecodedEvent,
   ): Promise<ProcessOutcome> {
+    const eventId = event?.id;
     try {
       await this.deps.settlement.deadLetter(entry, reason, error, attempts);
     } catch (caught) {
@@ -257,7 +261,16 @@ export class EntryProcessor {
       attempts,
     }));
     this.deps.logger.error(
-      { eventId, entryId: entry.id, partition: entry.partition, reason, attempts, err: error },
+      {
+        eventId,
+        type: event?.type,
+        entryId: entry.id,
+        partition: entry.partition,
+        reason,
+        attempts,
+        err: error,
+        ...(event ? traceFields(event) : {}),
+      },
       'event dead-lettered',
     );
     return { kind: 'dead-lettered', reason };

@@ -22,10 +22,3 @@ export async function ensureGroup(
 export function isNoGroupError(error: unknown): boolean {
   return error instanceof Error && error.message.includes('NOGROUP');
 }
-
-export function isConnectionError(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  return /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|Connection is closed|Stream isn't writeable|MaxRetriesPerRequest|LOADING|CLUSTERDOWN|TRYAGAIN|Command timed out|socket/i.test(
-    error.message,
-  );
-}

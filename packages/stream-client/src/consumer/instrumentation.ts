@@ -34,7 +34,14 @@ export interface ConsumerEvents {
     reason: string;
     attempts: number;
   };
-  'consumer.duplicate': { eventId: string; entryId: string; partition: number };
+  'consumer.duplicate': {
+    eventId: string;
+    entryId: string;
+    partition: number;
+    type: string;
+    key: string | null;
+    headers: Record<string, string>;
+  };
   'consumer.claimed': { partition: number; count: number };
   'consumer.group.recreated': { stream: string; from: string };
   'consumer.connection.error': { error: Error };

@@ -1,7 +1,8 @@
 import type { Codec, EncodedEvent, EventInput } from '@redstream/codec';
 import type { Logger } from 'pino';
+import { isConnectionError } from '../connection/connection-errors.js';
 import type { RedisClient } from '../connection/redis-connection.js';
-import { InvalidOptionError } from '../errors.js';
+import { ConnectionError, InvalidOptionError } from '../errors.js';
 import type { RedisKeys } from '../keys.js';
 import { partitionFor } from '../partitioner.js';
 import { registerScripts } from '../scripts/lua-scripts.js';
@@ -35,6 +36,18 @@ export interface ProducerOptions {
   idempotenceWindowMs?: number;
   /** Events per pipeline flush in publishMany. */
   pipelineChunkSize?: number;
+}
+
+/**
+ * Connection-level failures become a retriable ConnectionError (an API answers 503 and the
+ * caller retries with the same event ids); anything else (a script error, WRONGTYPE) as is.
+ */
+function asPublishError(error: unknown, topic: string): unknown {
+  if (!isConnectionError(error)) return error;
+  return new ConnectionError(
+    `publish to ${topic} failed: Redis is unreachable (${(error as Error).message})`,
+    error,
+  );
 }
 
 const DEFAULTS = {
@@ -187,10 +200,15 @@ export class Producer {
         pipeline.xadd(stream, '*', ...event.encoded.fields);
       }
     }
-    const replies = (await pipeline.exec()) ?? [];
+    let replies: Awaited<ReturnType<typeof pipeline.exec>>;
+    try {
+      replies = await pipeline.exec();
+    } catch (error) {
+      throw asPublishError(error, topic);
+    }
     chunk.forEach((event, i) => {
-      const [error, reply] = replies[i] ?? [new Error('no reply')];
-      if (error) throw error;
+      const [error, reply] = replies?.[i] ?? [new Error('no reply')];
+      if (error) throw asPublishError(error, topic);
       const [created, entryId] = event.idempotent
         ? (reply as [number, string])
         : [1, reply as string];
