@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import type { BenchRow } from './bench-row.js';
+import { type BenchReport, machineFacts, serializeReport } from './json-report.js';
+import { addThroughputRatios, checkTargets } from './targets.js';
+import { formatTable, formatTargets } from './text-table.js';
+
+function row(scenario: string, system: string, extra: Partial<BenchRow> = {}): BenchRow {
+  return {
+    scenario,
+    system,
+    events: 1000,
+    eventsPerSec: 100,
+    p50Ms: null,
+    p99Ms: null,
+    peakRssMb: 90,
+    rounds: 3,
+    samples: [100, 100, 100],
+    ...extra,
+  };
+}
+
+const rows: BenchRow[] = [
+  row('produce', 'redstream', { eventsPerSec: 90 }),
+  row('produce', 'ioredis-raw', { eventsPerSec: 100 }),
+  row('consume-none', 'redstream', { eventsPerSec: 70, ordering: 'none', peakRssMb: 160 }),
+  row('consume-none', 'ioredis-raw', { eventsPerSec: 100 }),
+  row('consume-none', 'bullmq', { eventsPerSec: 10 }),
+  row('consume-key', 'redstream', { eventsPerSec: 61, ordering: 'key' }),
+  row('consume-key', 'ioredis-raw', { eventsPerSec: 100 }),
+  row('latency', 'redstream', { p50Ms: 1, p99Ms: 4.5, maxMs: 9 }),
+  row('codec', 'plain-json', { nsPerOp: 1000, peakRssMb: null }),
+  row('codec', 'redstream-json', { nsPerOp: 1600, peakRssMb: null }),
+];
+
+describe('checkTargets', () => {
+  it('checks every target of the issue whose rows were measured', () => {
+    const checks = checkTargets(rows);
+    expect(checks.map((check) => [check.name, check.pass, check.display])).toEqual([
+      ['produce: redstream >= 0.8 x ioredis-raw', true, '0.90x'],
+      ['consume-none: redstream >= 0.8 x ioredis-raw', false, '0.70x'],
+      ['consume-none: redstream >= 5 x bullmq', true, '7.00x'],
+      ['consume-key: redstream >= 0.6 x ioredis-raw', true, '0.61x'],
+      ['latency at 5,000/s: redstream p99 <= 5 ms', true, '4.50 ms'],
+      ['redstream consumer peak RSS <= 150 MB', false, '160 MB'],
+      ['codec: redstream JSON encode+decode <= 1.5 x plain JSON cost', false, '1.60x'],
+    ]);
+  });
+
+  it('leaves out targets whose rows are missing', () => {
+    expect(checkTargets([rows[0]!])).toEqual([]);
+    expect(formatTargets([])).toMatch(/No target/);
+  });
+});
+
+describe('report', () => {
+  it('adds ratios to redstream rows and prints them in the table with PASS/MISS lines', () => {
+    const copy = structuredClone(rows);
+    addThroughputRatios(copy);
+    expect(copy[2]!.ratios).toEqual({ 'vs ioredis-raw': 0.7, 'vs bullmq': 7 });
+    const table = formatTable(copy);
+    expect(table.split('\n')[0]).toMatch(/^\| scenario +\| system +\| variant/);
+    expect(table).toContain('0.70x vs ioredis-raw, 7.00x vs bullmq');
+    expect(formatTargets(checkTargets(copy))).toMatch(/^PASS {2}produce: redstream >= 0\.8/);
+    expect(formatTargets(checkTargets(copy))).toContain('MISS  consume-none');
+  });
+
+  it('serializes the shape of the issue, with NaN as null and rounded numbers', () => {
+    const report: BenchReport = {
+      redis: { version: '7.0.15', source: 'binary' },
+      machine: machineFacts(),
+      mode: 'quick',
+      startedAt: new Date(0).toISOString(),
+      durationMs: 1234,
+      settings: {},
+      rows: [row('produce', 'redstream', { eventsPerSec: 123456.789, p50Ms: Number.NaN })],
+      targets: [],
+    };
+    const parsed = JSON.parse(serializeReport(report));
+    expect(parsed.redis.version).toBe('7.0.15');
+    expect(parsed.machine.cores).toBeGreaterThan(0);
+    expect(parsed.rows[0]).toMatchObject({
+      scenario: 'produce',
+      system: 'redstream',
+      events: 1000,
+      eventsPerSec: 123457,
+      p50Ms: null,
+      p99Ms: null,
+      peakRssMb: 90,
+    });
+  });
+});
