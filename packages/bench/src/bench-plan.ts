@@ -41,7 +41,7 @@ const FULL: BenchPlan = {
   mode: 'full',
   produce: { events: 100_000, rounds: 5 },
   consume: { events: 100_000, rounds: 5 },
-  scale: { events: 100_000, rounds: 3, consumers: [1, 2, 4] },
+  scale: { events: 60_000, rounds: 3, consumers: [1, 2, 4] },
   latency: { ratePerSec: 5000, warmupMs: 2000, durationMs: 10_000, rounds: 3 },
   codec: { rounds: 9, iterations: 50_000 },
 };
