@@ -1,8 +1,10 @@
 type FlushFn = (stream: string, ids: string[]) => Promise<void>;
 
-interface Pending {
+interface Batch {
   ids: string[];
-  waiters: Array<{ resolve: () => void; reject: (error: unknown) => void }>;
+  /** Settles when this batch was sent; shared by every entry in it (one promise per batch, not per entry). */
+  sent: Promise<void>;
+  send: () => void;
 }
 
 /**
@@ -10,26 +12,24 @@ interface Pending {
  * instead of one round trip per entry. Each `add` resolves when its batch is acknowledged.
  */
 export class AckBatcher {
-  private pending = new Map<string, Pending>();
+  private pending = new Map<string, Batch>();
   private scheduled = false;
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(private readonly flushStream: FlushFn) {}
 
   add(stream: string, id: string): Promise<void> {
-    return new Promise((resolve, reject) => {
-      let entry = this.pending.get(stream);
-      if (!entry) {
-        entry = { ids: [], waiters: [] };
-        this.pending.set(stream, entry);
-      }
-      entry.ids.push(id);
-      entry.waiters.push({ resolve, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.flush());
-      }
-    });
+    let batch = this.pending.get(stream);
+    if (!batch) {
+      batch = this.newBatch(stream);
+      this.pending.set(stream, batch);
+    }
+    batch.ids.push(id);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+    return batch.sent;
   }
 
   /** Sends everything collected so far; resolves when every outstanding batch is settled. */
@@ -38,22 +38,26 @@ export class AckBatcher {
     await Promise.allSettled([...this.inFlight]);
   }
 
+  private newBatch(stream: string): Batch {
+    let send!: () => void;
+    const ids: string[] = [];
+    const sent = new Promise<void>((resolve, reject) => {
+      send = () => this.flushStream(stream, ids).then(resolve, reject);
+    });
+    // Callers await it; an unobserved rejection must not crash the process in between.
+    sent.catch(() => {});
+    return { ids, sent, send };
+  }
+
   private flush(): void {
     this.scheduled = false;
     const batches = this.pending;
     if (batches.size === 0) return;
     this.pending = new Map();
-    for (const [stream, { ids, waiters }] of batches) {
-      const sent = this.flushStream(stream, ids).then(
-        () => {
-          for (const waiter of waiters) waiter.resolve();
-        },
-        (error: unknown) => {
-          for (const waiter of waiters) waiter.reject(error);
-        },
-      );
-      this.inFlight.add(sent);
-      void sent.finally(() => this.inFlight.delete(sent));
+    for (const batch of batches.values()) {
+      batch.send();
+      this.inFlight.add(batch.sent);
+      void batch.sent.catch(() => {}).finally(() => this.inFlight.delete(batch.sent));
     }
   }
 }

@@ -8,6 +8,13 @@ export class ConcurrencyGate {
 
   constructor(private readonly limit: number) {}
 
+  /** Takes a slot when one is free, synchronously (the hot path allocates no promise). */
+  tryAcquire(): boolean {
+    if (this.active >= this.limit) return false;
+    this.active++;
+    return true;
+  }
+
   async acquire(): Promise<void> {
     if (this.active < this.limit) {
       this.active++;

@@ -21,7 +21,12 @@ export type DeadLetterReason =
 
 /** How a mode settles entries: plain (ordering none) or fenced by the partition lease (ordering key). */
 export interface Settlement {
-  ack(entry: StreamEntry): Promise<void>;
+  /**
+   * Acks after success. May return nothing: ordering none sends acks in batches without
+   * waiting (a failed batch leaves its entries pending, to be read again), while ordering key
+   * must wait to learn whether the lease still held.
+   */
+  ack(entry: StreamEntry): Promise<void> | undefined;
   /** The effectively-once step; returns a ScriptStatus code. */
   ackAndMark(entry: StreamEntry, eventId: string, effects: Effects): Promise<number>;
   deadLetter(
@@ -123,19 +128,28 @@ export class EntryProcessor {
       keys: this.deps.keys,
       redis: this.deps.redis,
       signal,
-      log: this.deps.logger,
+      childLogger: () =>
+        this.deps.logger.child({
+          eventId: event.id,
+          type: event.type,
+          entryId: entry.id,
+          partition: entry.partition,
+          ...traceFields(event),
+        }),
     });
-    lazyEventLogger(context, this.deps.logger, event, entry);
 
     const started = performance.now();
     try {
-      await options.handler(event, context);
+      // Await only what is awaitable: a synchronous handler costs no extra microtask turn.
+      const result = options.handler(event, context);
+      if (result !== undefined && typeof (result as Promise<void>).then === 'function')
+        await result;
     } catch (caught) {
       return this.handleFailure(entry, event, toError(caught), attempt);
     }
     const durationMs = performance.now() - started;
 
-    if (context.effects.size > 0 || options.effectivelyOnce) {
+    if (context.hasEffects || options.effectivelyOnce) {
       const status = await settlement.ackAndMark(entry, event.id, context.effects);
       if (status === ScriptStatus.FENCED) return { kind: 'fenced' };
       if (status === ScriptStatus.NOT_PENDING) return { kind: 'skipped' };
@@ -168,7 +182,8 @@ export class EntryProcessor {
   /** Acks; false when the partition's lease was lost (ordering key). */
   private async ack(entry: StreamEntry): Promise<boolean> {
     try {
-      await this.deps.settlement.ack(entry);
+      const acked = this.deps.settlement.ack(entry);
+      if (acked) await acked;
       return true;
     } catch (error) {
       if (error instanceof FencedError) return false;
@@ -289,26 +304,4 @@ export function traceFields(event: DecodedEvent): { traceId?: string; correlatio
   const traceId = traceparent?.split('-')[1];
   const correlationId = event.headers['correlation-id'] ?? event.headers.correlationId;
   return { ...(traceId ? { traceId } : {}), ...(correlationId ? { correlationId } : {}) };
-}
-
-/** Creating a child logger per event costs; build it only when the handler logs. */
-function lazyEventLogger(
-  context: { log: Logger },
-  logger: Logger,
-  event: DecodedEvent,
-  entry: StreamEntry,
-): void {
-  let child: Logger | undefined;
-  Object.defineProperty(context, 'log', {
-    get: () => {
-      child ??= logger.child({
-        eventId: event.id,
-        type: event.type,
-        entryId: entry.id,
-        partition: entry.partition,
-        ...traceFields(event),
-      });
-      return child;
-    },
-  });
 }

@@ -80,7 +80,8 @@ export interface HandlerContext {
   log: Logger;
 }
 
-export function createHandlerContext(fields: {
+/** What the consumer knows about an entry when it builds its handler context. */
+export interface HandlerContextFields {
   topic: string;
   group: string;
   consumer: string;
@@ -91,15 +92,65 @@ export function createHandlerContext(fields: {
   keys: RedisKeys;
   redis: RedisClient;
   signal: AbortSignal;
-  log: Logger;
-}): HandlerContext {
-  const { keys, topic, partition, fencingToken, ...rest } = fields;
-  return {
-    ...rest,
-    ...(fencingToken === undefined ? {} : { fencingToken }),
-    topic,
-    partition,
-    effects: new Effects(),
-    stateKey: (name: string) => keys.state(topic, partition, name),
-  };
+  /** Builds the per-event child logger; called only when the handler logs. */
+  childLogger: () => Logger;
+}
+
+/**
+ * One per delivered event, on the hot path: plain fields, with the effects list and the child
+ * logger created only when the handler touches them (most handlers use neither).
+ */
+class EventHandlerContext implements HandlerContext {
+  readonly topic: string;
+  readonly group: string;
+  readonly consumer: string;
+  readonly partition: number;
+  readonly entryId: string;
+  readonly attempt: number;
+  readonly fencingToken?: number;
+  readonly redis: RedisClient;
+  readonly signal: AbortSignal;
+  private readonly keys: RedisKeys;
+  private readonly childLogger: () => Logger;
+  private lazyEffects: Effects | undefined;
+  private lazyLog: Logger | undefined;
+
+  constructor(fields: HandlerContextFields) {
+    this.topic = fields.topic;
+    this.group = fields.group;
+    this.consumer = fields.consumer;
+    this.partition = fields.partition;
+    this.entryId = fields.entryId;
+    this.attempt = fields.attempt;
+    if (fields.fencingToken !== undefined) this.fencingToken = fields.fencingToken;
+    this.redis = fields.redis;
+    this.signal = fields.signal;
+    this.keys = fields.keys;
+    this.childLogger = fields.childLogger;
+  }
+
+  get effects(): Effects {
+    this.lazyEffects ??= new Effects();
+    return this.lazyEffects;
+  }
+
+  /** True when the handler queued writes for the effectively-once step. */
+  get hasEffects(): boolean {
+    return (this.lazyEffects?.size ?? 0) > 0;
+  }
+
+  get log(): Logger {
+    this.lazyLog ??= this.childLogger();
+    return this.lazyLog;
+  }
+
+  stateKey(name: string): string {
+    return this.keys.state(this.topic, this.partition, name);
+  }
+}
+
+export function createHandlerContext(
+  fields: HandlerContextFields,
+): HandlerContext & { readonly hasEffects: boolean } {
+  return new EventHandlerContext(fields);
 }

@@ -148,7 +148,11 @@ export class SharedGroupConsumer {
     const { scripts, keys } = this.runtime;
     const { topic, group, consumer, deadLetterMaxLen } = this.options;
     return {
-      ack: (entry) => this.acks.add(entry.stream, entry.id),
+      ack: (entry) => {
+        // Not awaited: a failed batch leaves its entries pending; the next pending pass reads them again.
+        this.acks.add(entry.stream, entry.id).catch((error: unknown) => this.ackFailed(error));
+        return undefined;
+      },
       ackAndMark: (entry, eventId, effects) =>
         scripts.ackAndMark({
           stream: entry.stream,
@@ -296,8 +300,13 @@ export class SharedGroupConsumer {
     void this.run(id, entry);
   }
 
+  private ackFailed(error: unknown): void {
+    this.pendingPassNeeded = true;
+    this.log.warn({ err: error }, 'ack batch failed; its entries stay pending and are read again');
+  }
+
   private async run(id: string, entry: StreamEntry): Promise<void> {
-    await this.gate.acquire();
+    if (!this.gate.tryAcquire()) await this.gate.acquire();
     try {
       await this.processor.process(entry, this.abort.signal);
     } catch (error) {
