@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
+import { ConfigError } from '@redstream/service-kit';
 import { describe, expect, it } from 'vitest';
 import { loadConsumerConfig } from './config.js';
-import { ConfigError } from './env-reader.js';
 
 function problemsOf(env: NodeJS.ProcessEnv): string {
   try {

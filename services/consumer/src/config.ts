@@ -1,12 +1,9 @@
 import { hostname } from 'node:os';
 import { isRunId } from '@redstream/orders-demo';
+import { EnvReader, readRedisSettings, type ServiceConfig } from '@redstream/service-kit';
 import type { StartPosition } from '@redstream/stream-client';
-import { EnvReader, type LogLevel } from './env-reader.js';
 
-export interface ConsumerConfig {
-  redisUrl: string;
-  /** Set for Redis Cluster; takes precedence over redisUrl. */
-  redisClusterNodes: string | undefined;
+export interface ConsumerConfig extends ServiceConfig {
   topic: string;
   group: string;
   /** When set, the topic is created with it or checked against the stored count; else the stored count is used. */
@@ -19,7 +16,6 @@ export interface ConsumerConfig {
   host: string;
   /** 0 picks a free port (tests, the demo). */
   port: number;
-  logLevel: LogLevel;
   sessionTimeoutMs: number;
   heartbeatIntervalMs: number;
   claimIdleMs: number;
@@ -36,8 +32,7 @@ export function loadConsumerConfig(env: NodeJS.ProcessEnv): ConsumerConfig {
   if (runId !== undefined && !isRunId(runId))
     read.problem('RUN_ID', '1-64 characters of A-Z a-z 0-9 _ -', runId);
   const config: ConsumerConfig = {
-    redisUrl: read.redisUrl('REDIS_URL', 'redis://127.0.0.1:6379'),
-    redisClusterNodes: read.clusterNodes('REDIS_CLUSTER_NODES'),
+    redis: readRedisSettings(read),
     topic: read.name('TOPIC', 'orders'),
     group: read.name('GROUP', 'order-workers'),
     partitions: read.optionalInteger('PARTITIONS', { min: 1, max: 4096 }),

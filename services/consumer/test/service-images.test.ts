@@ -64,7 +64,7 @@ describe.each(['consumer', 'producer'])('the %s image build', (service) => {
     sh(prune!, root);
     const pruned = join(dir, 'pruned');
     expect(readdirSync(join(pruned, 'json', 'packages')).sort()).toEqual(
-      ['codec', 'orders-demo', 'stream-client', 'testkit'].sort(),
+      ['codec', 'orders-demo', 'service-kit', 'stream-client', 'testkit'].sort(),
     );
     expect(existsSync(join(pruned, 'json', 'pnpm-lock.yaml'))).toBe(true);
     expect(existsSync(join(pruned, 'full', 'services', service, 'src', 'main.ts'))).toBe(true);
@@ -87,7 +87,7 @@ describe.each(['consumer', 'producer'])('the %s image build', (service) => {
     // runner: only dist and production dependencies, workspace libraries as built dist.
     const app = join(dir, 'app');
     expect(existsSync(join(app, 'dist', 'main.js'))).toBe(true);
-    for (const library of ['codec', 'stream-client', 'orders-demo'])
+    for (const library of ['codec', 'stream-client', 'orders-demo', 'service-kit'])
       expect(existsSync(join(app, 'node_modules', '@redstream', library, 'dist', 'index.js'))).toBe(
         true,
       );

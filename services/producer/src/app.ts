@@ -1,10 +1,6 @@
+import { createHttpApp, registerHealthRoutes } from '@redstream/service-kit';
 import type { StreamClient } from '@redstream/stream-client';
-import Fastify, {
-  type FastifyBaseLogger,
-  type FastifyError,
-  type FastifyInstance,
-  LogController,
-} from 'fastify';
+import type { FastifyError, FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { ProducerConfig } from './config.js';
 import { IngestError } from './ingest-error.js';
@@ -19,21 +15,13 @@ export interface ProducerAppDeps {
   status?: () => Record<string, unknown>;
 }
 
-const READY_TIMEOUT_MS = 1000;
-
 /**
  * The producer's HTTP surface: `POST /topics/:topic/events` (unless MODE=generator),
  * `/healthz`, `/readyz`, `/metrics`. Binds nothing: main.ts listens, tests use `inject()`.
  */
 export function createApp(config: ProducerConfig, deps: ProducerAppDeps): FastifyInstance {
   const { client, metrics, logger } = deps;
-  const app = Fastify({
-    // pino's Logger is a FastifyBaseLogger; typing it as such keeps FastifyInstance un-generic.
-    loggerInstance: logger as FastifyBaseLogger,
-    // One line per request would drown the logs at ingest rates; refusals are logged instead.
-    logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: config.maxBodyBytes,
-  });
+  const app = createHttpApp(logger, { bodyLimit: config.maxBodyBytes });
 
   // Events are JSON: any other media type is a 415, not a string body.
   app.removeContentTypeParser('text/plain');
@@ -50,22 +38,11 @@ export function createApp(config: ProducerConfig, deps: ProducerAppDeps): Fastif
 
   if (config.mode !== 'generator') registerIngestRoute(app, config, deps);
 
-  app.get('/healthz', async () => ({ status: 'ok', ...deps.status?.() }));
-
-  app.get('/readyz', async (_request, reply) => {
-    try {
-      await withTimeout(client.redis.ping(), READY_TIMEOUT_MS);
-      return { status: 'ready' };
-    } catch (error) {
-      return reply
-        .code(503)
-        .send({ status: 'unavailable', reason: `Redis PING failed: ${(error as Error).message}` });
-    }
+  registerHealthRoutes(app, {
+    health: () => ({ status: 'ok', ...deps.status?.() }),
+    redis: client.redis,
+    metrics: metrics.registry,
   });
-
-  app.get('/metrics', async (_request, reply) =>
-    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
-  );
 
   return app;
 }
@@ -85,14 +62,4 @@ function frameworkError(error: FastifyError): IngestError {
   if (error.statusCode !== undefined && error.statusCode < 500)
     return new IngestError(error.statusCode, 'invalid-body', error.message);
   return new IngestError(500, 'internal', 'internal error');
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }

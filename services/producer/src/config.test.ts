@@ -1,13 +1,12 @@
+import { ConfigError } from '@redstream/service-kit';
 import { describe, expect, it } from 'vitest';
 import { loadProducerConfig } from './config.js';
-import { ConfigError } from './env-reader.js';
 
 describe('loadProducerConfig', () => {
   it('has defaults for everything', () => {
     const config = loadProducerConfig({});
     expect(config).toMatchObject({
-      redisUrl: 'redis://127.0.0.1:6379',
-      redisClusterNodes: undefined,
+      redis: { url: 'redis://127.0.0.1:6379', clusterNodes: undefined, tls: undefined },
       topic: 'orders',
       partitions: 8,
       mode: 'http',
@@ -34,8 +33,7 @@ describe('loadProducerConfig', () => {
       EXIT_WHEN_DONE: 'true',
     });
     expect(config).toMatchObject({
-      redisUrl: 'redis://:secret@redis:6380/2',
-      redisClusterNodes: 'a:7000,b:7001',
+      redis: { url: 'redis://:secret@redis:6380/2', clusterNodes: 'a:7000,b:7001' },
       topic: 'payments',
       partitions: 16,
       mode: 'both',

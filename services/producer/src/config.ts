@@ -1,5 +1,5 @@
 import { isRunId, newRunId } from '@redstream/orders-demo';
-import { EnvReader, type LogLevel } from './env-reader.js';
+import { EnvReader, readRedisSettings, type ServiceConfig } from '@redstream/service-kit';
 
 export type ProducerMode = 'http' | 'generator' | 'both';
 
@@ -17,17 +17,13 @@ export interface GeneratorConfig {
   exitWhenDone: boolean;
 }
 
-export interface ProducerConfig {
-  redisUrl: string;
-  /** Set for Redis Cluster; takes precedence over redisUrl. */
-  redisClusterNodes: string | undefined;
+export interface ProducerConfig extends ServiceConfig {
   topic: string;
   partitions: number;
   mode: ProducerMode;
   host: string;
   /** 0 picks a free port (tests, the demo). */
   port: number;
-  logLevel: LogLevel;
   /** Largest request body, bytes (413 above). */
   maxBodyBytes: number;
   /** Most events in one POST (413 above). */
@@ -41,8 +37,7 @@ export function loadProducerConfig(env: NodeJS.ProcessEnv): ProducerConfig {
   const runId = read.string('RUN_ID', newRunId());
   if (!isRunId(runId)) read.problem('RUN_ID', '1-64 characters of A-Z a-z 0-9 _ -', runId);
   const config: ProducerConfig = {
-    redisUrl: read.redisUrl('REDIS_URL', 'redis://127.0.0.1:6379'),
-    redisClusterNodes: read.clusterNodes('REDIS_CLUSTER_NODES'),
+    redis: readRedisSettings(read),
     topic: read.name('TOPIC', 'orders'),
     partitions: read.integer('PARTITIONS', 8, { min: 1, max: 4096 }),
     mode: read.oneOf('MODE', ['http', 'generator', 'both'], 'http'),

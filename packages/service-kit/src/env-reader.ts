@@ -1,16 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { redactRedisUrl } from '@redstream/stream-client';
+import { ConfigError } from './config-error.js';
 
-/** A bad environment variable: names the variable, the expected form and what arrived. */
-export class ConfigError extends Error {
-  readonly code = 'CONFIG_INVALID';
-
-  constructor(readonly problems: readonly string[]) {
-    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
-    this.name = 'ConfigError';
-  }
-}
-
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Topic, group and consumer names as the stream client accepts them. */
@@ -115,6 +107,29 @@ export class EnvReader {
       .split(',')
       .every((part) => /^\s*[^\s:,]+:\d{1,5}\s*$/.test(part) && Number(part.split(':')[1]) > 0);
     if (!valid) this.problem(name, 'host:port[,host:port...]', text);
+    return text;
+  }
+
+  /**
+   * The contents of the PEM file whose path the variable holds, or undefined when unset. Read
+   * here, at start, so a wrong path is a configuration error naming the variable rather than a
+   * connection failure later. The message names the path, never the contents.
+   */
+  pemFile(name: string): string | undefined {
+    const path = this.raw(name);
+    if (path === undefined) return undefined;
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+      this.problem(name, `the path of a readable PEM file (${reason})`, path);
+      return undefined;
+    }
+    if (!text.includes('-----BEGIN ')) {
+      this.problem(name, 'the path of a PEM file (no -----BEGIN line in it)', path);
+      return undefined;
+    }
     return text;
   }
 }
