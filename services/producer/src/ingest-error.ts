@@ -1,5 +1,6 @@
 import { CodecError } from '@redstream/codec';
 import {
+  ConnectionError,
   InvalidNameError,
   PartitionMismatchError,
   StreamClientError,
@@ -71,10 +72,11 @@ export function fromCodecError(error: CodecError, index: number, batch: boolean)
 }
 
 /**
- * A failure while appending: Redis being unreachable is a 503 the client may retry. The
- * request is checked and encoded in full before anything is sent, and not sent at all while
- * the connection is down; only a connection lost in the middle of a send can leave part of a
- * batch appended, which a retry with the same event ids completes without duplicates.
+ * A failure while appending: Redis being unreachable (the producer's retriable
+ * ConnectionError, or any failure while the connection is not ready) is a 503 the client may
+ * retry. The request is checked and encoded in full before anything is sent, and not sent at
+ * all while the connection is down; only a connection lost in the middle of a send can leave
+ * part of a batch appended, which a retry with the same event ids completes without duplicates.
  */
 export function fromPublishError(error: unknown, redisReady: boolean): IngestError {
   if (error instanceof IngestError) return error;
@@ -87,8 +89,8 @@ export function fromPublishError(error: unknown, redisReady: boolean): IngestErr
     return new IngestError(409, 'unknown-topic', error.message);
   if (
     !redisReady ||
-    (error instanceof StreamClientError && error.retriable) ||
-    isConnectionFailure(error)
+    error instanceof ConnectionError ||
+    (error instanceof StreamClientError && error.retriable)
   ) {
     return new IngestError(
       503,
@@ -97,15 +99,6 @@ export function fromPublishError(error: unknown, redisReady: boolean): IngestErr
     );
   }
   return new IngestError(500, 'internal', 'internal error while appending events');
-}
-
-function isConnectionFailure(error: unknown): boolean {
-  return (
-    error instanceof Error &&
-    /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|Connection is closed|isn't writeable|max retries per request|CLUSTERDOWN|LOADING|TRYAGAIN/i.test(
-      error.message,
-    )
-  );
 }
 
 function joinPath(prefix: string, path: string): string {
