@@ -4,6 +4,7 @@ import { type StreamClient, type Subscription, TopicNotFoundError } from '@redst
 import type { Logger } from 'pino';
 import type { ConsumerConfig } from './config.js';
 import type { ConsumerServiceMetrics } from './consumer-service-metrics.js';
+import { OrderViolationLog } from './order-violation-log.js';
 
 /** Room left inside the shutdown grace period for closing connections and the HTTP server. */
 const SHUTDOWN_MARGIN_MS = 2000;
@@ -20,17 +21,29 @@ export async function startOrderWorker(
     logger,
     metrics,
     signal,
-  }: { logger: Logger; metrics: ConsumerServiceMetrics; signal: AbortSignal },
+    violationSummaryMs,
+  }: {
+    logger: Logger;
+    metrics: ConsumerServiceMetrics;
+    signal: AbortSignal;
+    /** ORDERING=none: how often the count of order violations is logged. */
+    violationSummaryMs?: number;
+  },
 ): Promise<Subscription | undefined> {
   if (config.partitions !== undefined) {
     await client.ensureTopic(config.topic, { partitions: config.partitions });
   } else if (!(await waitForTopic(client, config.topic, logger, signal))) {
     return undefined;
   }
+  const violations =
+    config.ordering === 'none' ? new OrderViolationLog(logger, violationSummaryMs) : undefined;
   const orders = new OrderHandler({
     consumer: config.consumerName,
     ...(config.runId ? { runId: config.runId } : {}),
-    onOutcome: (outcome) => metrics.recordOutcome(outcome),
+    onOutcome: (outcome) => {
+      metrics.recordOutcome(outcome);
+      if (outcome === 'out-of-order') violations?.count();
+    },
   });
   const debug = logger.isLevelEnabled('debug');
   const subscription = await client.subscribe<OrderPayload>({
@@ -47,7 +60,7 @@ export async function startOrderWorker(
     claimIdleMs: config.claimIdleMs,
     drainTimeoutMs: Math.max(500, config.shutdownGraceMs - SHUTDOWN_MARGIN_MS),
     handler: async (event, ctx) => {
-      await orders.handle(event, ctx);
+      await orders.handle(event, violations ? violations.quiet(ctx) : ctx);
       // ctx.log carries the event id, type, partition and trace id.
       if (debug)
         ctx.log.debug(
@@ -57,6 +70,7 @@ export async function startOrderWorker(
     },
   });
   orders.attach(subscription, client.redis);
+  if (violations) subscription.on('consumer.stopped', () => violations.stop());
   return subscription;
 }
 

@@ -130,6 +130,55 @@ describe('consumer service endpoints', () => {
     expect(line).toMatchObject({ traceId, orderId: 'order-trace', seq: 2, eventId: early!.id });
   });
 
+  it('under ORDERING=none logs order violations at debug level plus a counted summary', async () => {
+    const noneTopic = uniqueName('orders');
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = pino(
+      { level: 'debug' },
+      { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
+    );
+    const metrics = new ConsumerServiceMetrics({ defaultMetrics: false });
+    // The handler logs through its client's logger, as in the service (one logger for all).
+    const noneClient = await createStreamClient({
+      url: redis.url,
+      logger,
+      metricsRegistry: metrics.registry,
+      codec: { contentType: 'msgpack', registry: createOrderRegistry() },
+    });
+    const config = loadConsumerConfig({
+      TOPIC: noneTopic,
+      GROUP: 'shared',
+      PARTITIONS: '2',
+      ORDERING: 'none',
+      CONSUMER_NAME: 'replica-n',
+      RUN_ID: runId,
+    });
+    const shared = await startOrderWorker(noneClient, config, {
+      logger,
+      metrics,
+      signal: new AbortController().signal,
+      violationSummaryMs: 50,
+    });
+    const [, second, third] = new OrderGenerator({ runId, keys: 1, events: 3 }).take(3);
+    // One after the other: handled concurrently, both would see no later seq yet.
+    await client.producer().publish(noneTopic, third!);
+    await waitFor(() => lines.some((line) => line.msg === 'order event handled'), {
+      description: 'seq 3 handled',
+    });
+    await client.producer().publish(noneTopic, second!);
+    const summary = await waitFor(
+      () => lines.find((line) => String(line.msg).startsWith('order violations counted')),
+      { description: 'the order violation summary' },
+    );
+    expect(summary).toMatchObject({ level: 30, orderViolations: 1, new: 1 });
+    const violation = lines.find((line) => String(line.msg).startsWith('order violation:'));
+    expect(violation).toMatchObject({ level: 20, seq: 2, eventId: second!.id });
+    expect(lines.filter((line) => line.level === 40)).toEqual([]);
+    expect((await metrics.registry.metrics()).includes('outcome="out-of-order"} 1')).toBe(true);
+    await shared?.close();
+    await noneClient.close();
+  });
+
   it('turns not ready while draining', async () => {
     draining = true;
     const ready = await app.inject({ url: '/readyz' });

@@ -1,6 +1,12 @@
 import { Command, CommanderError } from 'commander';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { runInProcess } from '../../test/helpers/run-cli.js';
 import { registerDemoCommand } from './demo-command.js';
+
+// A runner that cannot load (say, the demo workload's build is broken): only `demo` may fail.
+vi.mock('./demo-runner.js', () => {
+  throw new Error('the demo runner failed to load');
+});
 
 function program(): { program: Command; errors: string[] } {
   const errors: string[] = [];
@@ -42,5 +48,17 @@ describe('redstream demo flags', () => {
     ])
       expect(help).toContain(flag);
     expect(help).toContain('(default: 20000)');
+  });
+
+  it('loads the runner only when the demo runs, so a broken runner breaks no other command', async () => {
+    const help = await runInProcess(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('demo');
+    expect((await runInProcess(['--version'])).code).toBe(0);
+    const { program: root } = program();
+    // Only the demo itself fails, when it runs (vitest wraps the factory's error in its own).
+    await expect(
+      root.parseAsync(['demo', '--events', '1'], { from: 'user' }),
+    ).rejects.toBeInstanceOf(Error);
   });
 });

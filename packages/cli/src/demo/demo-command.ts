@@ -1,6 +1,5 @@
 import { type Command, Option } from 'commander';
 import { DEMO_DEFAULTS, type DemoOptions, integerArgument } from './demo-options.js';
-import { runDemo } from './demo-runner.js';
 import { renderSummary } from './demo-summary.js';
 
 /**
@@ -8,6 +7,9 @@ import { renderSummary } from './demo-summary.js';
  * and C consumer replicas as child processes, live progress on stderr, a report on stdout.
  * Exit code 0 only when every published event was handled exactly once (and in order per
  * key under `--ordering key`).
+ *
+ * The runner (and through it the demo workload, the Redis launchers and the services) loads
+ * only when the demo runs: a problem there must not break the admin commands.
  */
 export function registerDemoCommand(program: Command): void {
   program
@@ -75,6 +77,7 @@ Docs: docs/demo.md`,
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
       try {
+        const { runDemo } = await import('./demo-runner.js');
         const summary = await runDemo(options, {
           stderr: process.stderr,
           stderrIsTTY: process.stderr.isTTY === true,
