@@ -1,10 +1,12 @@
 import { createHttpApp, registerHealthRoutes } from '@redstream/service-kit';
 import type { StreamClient } from '@redstream/stream-client';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { ProducerConfig } from './config.js';
+import { discardRequestBody } from './discard-request-body.js';
 import { IngestError } from './ingest-error.js';
 import { registerIngestRoute } from './ingest-route.js';
+import { registerJsonBodyParser } from './json-body-parser.js';
 import type { ProducerMetrics } from './producer-metrics.js';
 
 export interface ProducerAppDeps {
@@ -21,20 +23,23 @@ export interface ProducerAppDeps {
  */
 export function createApp(config: ProducerConfig, deps: ProducerAppDeps): FastifyInstance {
   const { client, metrics, logger } = deps;
-  const app = createHttpApp(logger, { bodyLimit: config.maxBodyBytes });
-
-  // Events are JSON: any other media type is a 415, not a string body.
-  app.removeContentTypeParser('text/plain');
-
-  // Failures before a handler runs: unparseable JSON, an oversize body, a wrong media type.
-  app.setErrorHandler((error: FastifyError, request, reply) => {
+  // Failures before a handler runs: unparseable JSON, an oversize body, a wrong media type,
+  // and (before routing) a URL that does not decode or a topic name over the length limit.
+  const refuse = async (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const failure = frameworkError(error);
     if (failure.statusCode >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ reason: failure.reason }, `request refused: ${failure.message}`);
     const topic = (request.params as { topic?: string } | undefined)?.topic ?? '';
     metrics.rejected.inc({ topic, reason: failure.reason });
-    void reply.code(failure.statusCode).send(failure.toJSON());
-  });
+    if (failure.reason === 'body-too-large') await discardRequestBody(request.raw);
+    return reply.code(failure.statusCode).send(failure.toJSON());
+  };
+  const app = createHttpApp(logger, { bodyLimit: config.maxBodyBytes, frameworkErrors: refuse });
+  app.setErrorHandler(refuse);
+
+  // Events are JSON in UTF-8: any other media type is a 415, not a string body.
+  app.removeContentTypeParser('text/plain');
+  registerJsonBodyParser(app);
 
   if (config.mode !== 'generator') registerIngestRoute(app, config, deps);
 
@@ -51,6 +56,8 @@ function frameworkError(error: FastifyError): IngestError {
   if (error instanceof IngestError) return error;
   if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
     return new IngestError(413, 'body-too-large', `${error.message}: split the batch`);
+  if (error.code === 'FST_ERR_BAD_URL' || error.code === 'FST_ERR_MAX_PARAM_LENGTH')
+    return new IngestError(error.statusCode ?? 400, 'invalid-url', error.message);
   if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
     return new IngestError(
       415,

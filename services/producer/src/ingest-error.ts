@@ -10,6 +10,7 @@ import {
 /** Stable reasons of refused requests: the JSON body's `error` and the rejected metric's label. */
 export type RejectReason =
   | 'malformed-json'
+  | 'invalid-url'
   | 'unsupported-media-type'
   | 'body-too-large'
   | 'too-many-events'

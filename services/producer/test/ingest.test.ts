@@ -2,6 +2,7 @@ import { newEventId } from '@redstream/codec';
 import { type LaunchedRedis, launchRedis } from '@redstream/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  appendedEntryCount,
   orderCreated,
   type ProducerAppUnderTest,
   startProducerApp,
@@ -29,14 +30,7 @@ function post(body: unknown, topic = producer.topic, contentType = 'application/
   });
 }
 
-async function streamLength(): Promise<number> {
-  let total = 0;
-  for (let partition = 0; partition < 4; partition++)
-    total += await producer.client.redis.xlen(
-      producer.client.keys.partitionStream(producer.topic, partition),
-    );
-  return total;
-}
+const streamLength = () => appendedEntryCount(producer.client, producer.topic);
 
 describe('POST /topics/:topic/events', () => {
   it('accepts one event with 202 and its ids', async () => {

@@ -1,6 +1,7 @@
 import { type LaunchedRedis, launchRedis, waitFor } from '@redstream/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  appendedEntryCount,
   orderCreated,
   type ProducerAppUnderTest,
   startProducerApp,
@@ -21,14 +22,7 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-async function entries(): Promise<number> {
-  let total = 0;
-  for (let partition = 0; partition < 4; partition++)
-    total += await producer.client.redis.xlen(
-      producer.client.keys.partitionStream(producer.topic, partition),
-    );
-  return total;
-}
+const entries = () => appendedEntryCount(producer.client, producer.topic);
 
 const post = (body: unknown) =>
   producer.app.inject({

@@ -64,3 +64,36 @@ export function orderCreated(orderId: string, extra: Record<string, unknown> = {
     ...extra,
   };
 }
+
+/** Entries appended to the topic's partition streams (4 unless told). */
+export async function appendedEntryCount(
+  client: StreamClient,
+  topic: string,
+  partitions = 4,
+): Promise<number> {
+  let total = 0;
+  for (let partition = 0; partition < partitions; partition++)
+    total += await client.redis.xlen(client.keys.partitionStream(topic, partition));
+  return total;
+}
+
+/** How many entries each event id has in the topic's partition streams (4 unless told). */
+export async function appendedEventIds(
+  client: StreamClient,
+  topic: string,
+  partitions = 4,
+): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (let partition = 0; partition < partitions; partition++) {
+    const entries = await client.redis.xrangeBuffer(
+      client.keys.partitionStream(topic, partition),
+      '-',
+      '+',
+    );
+    for (const [, fields] of entries) {
+      const { id } = client.codec.decode(fields);
+      counts.set(id, (counts.get(id) ?? 0) + 1);
+    }
+  }
+  return counts;
+}
