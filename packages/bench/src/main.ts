@@ -5,7 +5,12 @@ import { startBenchRedis } from './bench-redis.js';
 import { type CliOptions, parseCliArgs, USAGE, UsageError } from './cli-args.js';
 import { Progress } from './progress.js';
 import type { BenchRow } from './report/bench-row.js';
-import { type BenchReport, machineFacts, serializeReport } from './report/json-report.js';
+import {
+  type BenchReport,
+  currentLoad,
+  machineFacts,
+  serializeReport,
+} from './report/json-report.js';
 import { addThroughputRatios, checkTargets } from './report/targets.js';
 import { formatTable, formatTargets } from './report/text-table.js';
 import type { BenchContext } from './scenarios/bench-context.js';
@@ -47,6 +52,7 @@ async function main(argv: string[]): Promise<number> {
 
   const progress = new Progress();
   const startedAt = new Date();
+  const loadAtStart = currentLoad();
   progress.log(`redstream bench (${plan.mode}): ${options.scenarios.join(', ')}`);
   const redis = await startBenchRedis();
   const stopOnSignal = () => {
@@ -70,13 +76,15 @@ async function main(argv: string[]): Promise<number> {
   const targets = checkTargets(rows);
   progress.log(`done in ${(progress.elapsedMs / 1000).toFixed(0)} s`);
 
+  const machine = machineFacts(loadAtStart);
+  const load = `load average ${machine.loadAverage.start.toFixed(1)} at start, ${machine.loadAverage.end.toFixed(1)} at end`;
   process.stdout.write(
-    `\nredstream bench (${plan.mode}), Redis ${redis.version}, ${machineFacts().cores} cores, Node ${process.version}\n\n${formatTable(rows)}\n\nTargets (ratios of medians in this run):\n${formatTargets(targets)}\n`,
+    `\nredstream bench (${plan.mode}), Redis ${redis.version}, ${machine.cores} cores, Node ${process.version}, ${load}\n\n${formatTable(rows)}\n\nTargets (ratios of medians in this run):\n${formatTargets(targets)}\n`,
   );
   if (options.out) {
     const report: BenchReport = {
       redis: { version: redis.version, source: redis.source },
-      machine: machineFacts(),
+      machine,
       mode: plan.mode,
       startedAt: startedAt.toISOString(),
       durationMs: progress.elapsedMs,
