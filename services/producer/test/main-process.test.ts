@@ -1,7 +1,15 @@
+import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createStreamClient } from '@redstream/stream-client';
-import { type LaunchedRedis, launchRedis, ServiceProcess, uniqueName } from '@redstream/testkit';
+import {
+  getFreePort,
+  type LaunchedRedis,
+  launchRedis,
+  ServiceProcess,
+  uniqueName,
+} from '@redstream/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTlsFiles } from './helpers/tls-files.js';
 
 const serviceDir = fileURLToPath(new URL('..', import.meta.url));
 
@@ -84,5 +92,42 @@ describe('producer main', () => {
     const status = await child.stop(10_000);
     expect(status).toEqual({ code: 0, signal: null });
     expect(child.output).toContain('"msg":"stopped"');
+  });
+
+  it('connects over TLS with a client certificate from the REDIS_TLS_* files', async () => {
+    const tls = makeTlsFiles();
+    const tlsPort = await getFreePort();
+    const server = await launchRedis({
+      own: true,
+      args: [
+        ...['--tls-port', String(tlsPort), '--tls-auth-clients', 'yes'],
+        ...['--tls-cert-file', tls.cert, '--tls-key-file', tls.key, '--tls-ca-cert-file', tls.ca],
+      ],
+    });
+    try {
+      const topic = uniqueName('tls');
+      const child = spawnProducer({
+        REDIS_URL: `rediss://127.0.0.1:${tlsPort}`,
+        REDIS_TLS_CA_FILE: tls.ca,
+        REDIS_TLS_CERT_FILE: tls.cert,
+        REDIS_TLS_KEY_FILE: tls.key,
+        TOPIC: topic,
+        PARTITIONS: '2',
+        MODE: 'generator',
+        GENERATOR_EVENTS: '50',
+        EXIT_WHEN_DONE: 'true',
+      });
+      expect((await child.waitForExit(30_000)).code, child.tail()).toBe(0);
+      expect(child.output).not.toContain('PRIVATE KEY');
+      const client = await createStreamClient({ url: server.url });
+      try {
+        expect((await client.admin.describeTopic(topic)).totalLength).toBe(50);
+      } finally {
+        await client.close();
+      }
+    } finally {
+      await server.stop();
+      rmSync(tls.dir, { recursive: true, force: true });
+    }
   });
 });
