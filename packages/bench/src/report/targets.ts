@@ -78,11 +78,11 @@ export function checkTargets(rows: readonly BenchRow[]): TargetCheck[] {
 /** Adds `ratios` (redstream over each other system, same scenario and variant) to redstream rows. */
 export function addThroughputRatios(rows: BenchRow[]): void {
   for (const row of rows) {
-    if (row.system !== 'redstream' || row.eventsPerSec === null) continue;
+    if (!row.system.startsWith('redstream') || row.eventsPerSec === null) continue;
     if (row.scenario === 'scale' || row.scenario === 'latency') continue;
     const others = rows.filter(
       (other) =>
-        other.scenario === row.scenario && other.system !== 'redstream' && other.eventsPerSec,
+        other.scenario === row.scenario && other.system !== row.system && other.eventsPerSec,
     );
     if (others.length === 0) continue;
     row.ratios = Object.fromEntries(

@@ -1,7 +1,13 @@
 import { wallClockMs } from '../bench-event.js';
 import { SHARED_SETTINGS } from '../bench-plan.js';
 import type { BenchContext } from '../scenarios/bench-context.js';
-import type { ConsumeResult, ConsumeTask, PreloadResult, WorkerSystem } from './protocol.js';
+import {
+  type ConsumeResult,
+  type ConsumeTask,
+  isRedstream,
+  type PreloadResult,
+  type WorkerSystem,
+} from './protocol.js';
 import { WorkerProcess } from './worker-process.js';
 
 export interface ConsumeRunSpec {
@@ -87,7 +93,7 @@ export async function runConsumeRound(
       });
     });
     await Promise.all(consumers.map((worker) => worker.waitReady(SETUP_TIMEOUT_MS)));
-    if (spec.system === 'redstream' && spec.ordering === 'key') {
+    if (isRedstream(spec.system) && spec.ordering === 'key') {
       await waitFor(
         () => balancedAssignment(owned, spec.partitions),
         SETUP_TIMEOUT_MS,

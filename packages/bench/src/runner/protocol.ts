@@ -2,7 +2,28 @@ import type { LatencySummary } from '../stats.js';
 
 /** The systems measured side by side (redis-benchmark runs as its own binary, not a worker). */
 export const WORKER_SYSTEMS = ['redstream', 'ioredis-raw', 'bullmq'] as const;
-export type WorkerSystem = (typeof WORKER_SYSTEMS)[number];
+/**
+ * `redstream-candidate`: the redstream worker on another build of the library
+ * (REDSTREAM_BENCH_CANDIDATE), measured in the same interleaved rounds as the rest.
+ */
+export type WorkerSystem = (typeof WORKER_SYSTEMS)[number] | 'redstream-candidate';
+
+/** The library build the candidate system loads, when one is configured. */
+export function candidateLibrary(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env.REDSTREAM_BENCH_CANDIDATE || undefined;
+}
+
+/** The systems of a scenario, with the candidate right after redstream when configured. */
+export function withCandidate(systems: readonly WorkerSystem[]): WorkerSystem[] {
+  if (!candidateLibrary()) return [...systems];
+  return systems.flatMap((system) =>
+    system === 'redstream' ? ['redstream', 'redstream-candidate'] : [system],
+  );
+}
+
+export function isRedstream(system: string): boolean {
+  return system === 'redstream' || system === 'redstream-candidate';
+}
 
 interface TaskBase {
   url: string;

@@ -1,11 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type {
-  ChildMessage,
-  ParentMessage,
-  WorkerResult,
-  WorkerSystem,
-  WorkerTask,
+import {
+  type ChildMessage,
+  candidateLibrary,
+  type ParentMessage,
+  type WorkerResult,
+  type WorkerSystem,
+  type WorkerTask,
 } from './protocol.js';
 
 export type WorkerScript = WorkerSystem | 'codec';
@@ -18,6 +19,7 @@ export interface SpawnWorkerOptions {
 
 const SCRIPTS: Record<WorkerScript, string> = {
   redstream: '../systems/redstream-worker.js',
+  'redstream-candidate': '../systems/redstream-worker.js',
   'ioredis-raw': '../systems/ioredis-raw-worker.js',
   bullmq: '../systems/bullmq-worker.js',
   codec: '../systems/codec-worker.js',
@@ -53,7 +55,9 @@ export class WorkerProcess {
           `${safe(options.label)}-${Date.now()}.cpuprofile`,
         ]
       : [];
+    const library = script === 'redstream-candidate' ? candidateLibrary() : undefined;
     this.child = spawn(process.execPath, [...flags, path], {
+      env: library ? { ...process.env, REDSTREAM_BENCH_STREAM_CLIENT: library } : process.env,
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'advanced',
     });

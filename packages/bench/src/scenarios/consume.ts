@@ -2,7 +2,7 @@ import { SHARED_SETTINGS } from '../bench-plan.js';
 import { formatRate } from '../progress.js';
 import type { BenchRow } from '../report/bench-row.js';
 import { type ConsumeRunOutcome, runConsumeRound } from '../runner/consume-run.js';
-import type { WorkerSystem } from '../runner/protocol.js';
+import { isRedstream, type WorkerSystem, withCandidate } from '../runner/protocol.js';
 import { median } from '../stats.js';
 import type { BenchContext } from './bench-context.js';
 import { runInterleaved } from './interleave.js';
@@ -32,15 +32,21 @@ export const CONSUME_KEY: ConsumeVariant = {
 };
 
 export function consumeNoneScenario(context: BenchContext): Promise<BenchRow[]> {
-  return consumeScenario(context, 'consume-none', CONSUME_NONE, [
-    'redstream',
-    'ioredis-raw',
-    'bullmq',
-  ]);
+  return consumeScenario(
+    context,
+    'consume-none',
+    CONSUME_NONE,
+    withCandidate(['redstream', 'ioredis-raw', 'bullmq']),
+  );
 }
 
 export function consumeKeyScenario(context: BenchContext): Promise<BenchRow[]> {
-  return consumeScenario(context, 'consume-key', CONSUME_KEY, ['redstream', 'ioredis-raw']);
+  return consumeScenario(
+    context,
+    'consume-key',
+    CONSUME_KEY,
+    withCandidate(['redstream', 'ioredis-raw']),
+  );
 }
 
 async function consumeScenario(
@@ -67,7 +73,7 @@ async function consumeScenario(
   });
   return systems.map((system) =>
     consumeRow(scenario, system, events, samples.get(system)!, {
-      ordering: system === 'redstream' ? variant.ordering : undefined,
+      ordering: isRedstream(system) ? variant.ordering : undefined,
     }),
   );
 }

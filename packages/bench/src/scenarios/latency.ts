@@ -1,13 +1,11 @@
 import { formatRate } from '../progress.js';
 import type { BenchRow } from '../report/bench-row.js';
 import { type LatencyRunOutcome, runLatencyRound } from '../runner/latency-run.js';
-import type { WorkerSystem } from '../runner/protocol.js';
+import { isRedstream, type WorkerSystem, withCandidate } from '../runner/protocol.js';
 import { median } from '../stats.js';
 import type { BenchContext } from './bench-context.js';
 import { noteText } from './consume.js';
 import { runInterleaved } from './interleave.js';
-
-const SYSTEMS: WorkerSystem[] = ['redstream', 'ioredis-raw', 'bullmq'];
 
 /**
  * latency: one producer at a fixed rate, one consumer; publish-to-handler-start percentiles of
@@ -15,7 +13,8 @@ const SYSTEMS: WorkerSystem[] = ['redstream', 'ioredis-raw', 'bullmq'];
  */
 export async function latencyScenario(context: BenchContext): Promise<BenchRow[]> {
   const { rounds, ratePerSec, durationMs } = context.plan.latency;
-  const samples = await runInterleaved(SYSTEMS, rounds, async (system, round) => {
+  const systems: WorkerSystem[] = withCandidate(['redstream', 'ioredis-raw', 'bullmq']);
+  const samples = await runInterleaved(systems, rounds, async (system, round) => {
     const outcome = await runLatencyRound(context, system, `latency ${system}`);
     const { p50Ms, p99Ms, maxMs } = outcome.latency;
     context.progress.log(
@@ -23,7 +22,7 @@ export async function latencyScenario(context: BenchContext): Promise<BenchRow[]
     );
     return outcome;
   });
-  return SYSTEMS.map((system) => {
+  return systems.map((system) => {
     const outcomes = samples.get(system)!;
     const middle = medianRound(outcomes);
     const notes = [...new Set(outcomes.flatMap((outcome) => outcome.notes))];
@@ -35,7 +34,7 @@ export async function latencyScenario(context: BenchContext): Promise<BenchRow[]
       p50Ms: middle.latency.p50Ms,
       p99Ms: middle.latency.p99Ms,
       peakRssMb: Math.max(...outcomes.map((outcome) => outcome.peakRssMb)),
-      ...(system === 'redstream' ? { ordering: 'none' as const } : {}),
+      ...(isRedstream(system) ? { ordering: 'none' as const } : {}),
       maxMs: middle.latency.maxMs,
       rounds: outcomes.length,
       samples: outcomes.map((outcome) => outcome.latency.p99Ms),

@@ -1,7 +1,7 @@
 import { SHARED_SETTINGS } from '../bench-plan.js';
 import { formatRate } from '../progress.js';
 import type { BenchRow } from '../report/bench-row.js';
-import type { ProduceResult, WorkerSystem } from '../runner/protocol.js';
+import { type ProduceResult, type WorkerSystem, withCandidate } from '../runner/protocol.js';
 import { WorkerProcess } from '../runner/worker-process.js';
 import { median } from '../stats.js';
 import { findRedisBenchmark, runRedisBenchmark } from '../systems/redis-benchmark.js';
@@ -19,7 +19,7 @@ export async function produceScenario(context: BenchContext): Promise<BenchRow[]
   const { redis, plan, progress } = context;
   const { events, rounds } = plan.produce;
   const benchmarkBinary = findRedisBenchmark();
-  const systems: ProduceSystem[] = ['redstream', 'ioredis-raw', 'bullmq'];
+  const systems: ProduceSystem[] = withCandidate(['redstream', 'ioredis-raw', 'bullmq']);
   if (benchmarkBinary) systems.push('redis-benchmark');
   else progress.log('produce: redis-benchmark is not on PATH; its ceiling row is left out');
 
