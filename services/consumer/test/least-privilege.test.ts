@@ -1,19 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { readDemoReport } from '@redstream/orders-demo';
 import { aclRules, createStreamClient, type StreamClient } from '@redstream/stream-client';
-import {
-  type LaunchedRedis,
-  launchRedis,
-  ServiceProcess,
-  uniqueName,
-  waitFor,
-} from '@redstream/testkit';
+import { type LaunchedRedis, launchRedis, uniqueName, waitFor } from '@redstream/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ServiceMains } from './helpers/service-mains.js';
 
 // Both services as deployed with least privilege: each with its own ACL user from
 // aclRules() (docs/security.md), on a private Redis since it creates users.
-const servicesDir = fileURLToPath(new URL('../../', import.meta.url));
 const topic = uniqueName('orders');
 const group = 'order-workers';
 const runId = uniqueName('run');
@@ -21,7 +14,7 @@ const EVENTS = 600;
 
 let redis: LaunchedRedis;
 let admin: StreamClient;
-const running: ServiceProcess[] = [];
+const mains = new ServiceMains();
 const users = {
   producer: { name: `${topic}-producer`, password: randomBytes(16).toString('hex') },
   consumer: { name: `${topic}-${group}`, password: randomBytes(16).toString('hex') },
@@ -35,19 +28,9 @@ function urlOf(user: { name: string; password: string }): string {
   return url.toString();
 }
 
-function spawnService(service: 'producer' | 'consumer', env: Record<string, string>) {
-  const child = ServiceProcess.spawn(
-    process.execPath,
-    ['--conditions=@redstream/source', '--import', 'tsx', 'src/main.ts'],
-    {
-      cwd: `${servicesDir}${service}`,
-      env: { LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: '0', TOPIC: topic, RUN_ID: runId, ...env },
-      name: service,
-    },
-  );
-  running.push(child);
-  return child;
-}
+/** A service of this topic and run. */
+const spawnService = (service: 'producer' | 'consumer', env: Record<string, string>) =>
+  mains.spawn(service, { TOPIC: topic, RUN_ID: runId, ...env });
 
 const refused = (command: Promise<unknown>) => expect(command).rejects.toThrow(/NOPERM/);
 
@@ -65,7 +48,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(running.map((child) => child.stop(5000)));
+  await mains.stopAll();
   await admin?.close();
   await redis?.stop();
 });

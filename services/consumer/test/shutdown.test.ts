@@ -1,31 +1,14 @@
-import { fileURLToPath } from 'node:url';
 import { createOrderRegistry, OrderGenerator, readDemoReport } from '@redstream/orders-demo';
 import { createStreamClient, type StreamClient } from '@redstream/stream-client';
-import {
-  type LaunchedRedis,
-  launchRedis,
-  ServiceProcess,
-  uniqueName,
-  waitFor,
-} from '@redstream/testkit';
+import { type LaunchedRedis, launchRedis, uniqueName, waitFor } from '@redstream/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const serviceDir = fileURLToPath(new URL('..', import.meta.url));
+import { ServiceMains } from './helpers/service-mains.js';
 
 let redis: LaunchedRedis;
 let client: StreamClient;
-const running: ServiceProcess[] = [];
-
-/** The consumer's main.ts as a child process, run from its TypeScript sources. */
-function spawnConsumer(env: Record<string, string>, name = 'consumer'): ServiceProcess {
-  const child = ServiceProcess.spawn(
-    process.execPath,
-    ['--conditions=@redstream/source', '--import', 'tsx', 'src/main.ts'],
-    { cwd: serviceDir, env: { LOG_LEVEL: 'info', PORT: '0', HOST: '127.0.0.1', ...env }, name },
-  );
-  running.push(child);
-  return child;
-}
+const mains = new ServiceMains();
+const spawnConsumer = (env: Record<string, string>, name = 'consumer') =>
+  mains.spawn('consumer', env, name);
 
 beforeAll(async () => {
   redis = await launchRedis();
@@ -36,7 +19,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(running.map((child) => child.stop(5000)));
+  await mains.stopAll();
   await client?.close();
   await redis?.stop();
 });
