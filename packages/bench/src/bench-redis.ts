@@ -12,6 +12,8 @@ export interface BenchRedis {
   admin: Redis;
   /** Empties the server so runs never see each other's keys. */
   flush(): Promise<void>;
+  /** CPU seconds (user + system) the server has used so far, from INFO CPU. */
+  cpuSeconds(): Promise<number>;
   /** MULTI/EXEC of RENAMEs: every staged stream goes live in one step. */
   renameAll(renames: ReadonlyArray<readonly [string, string]>): Promise<void>;
   stop(): Promise<void>;
@@ -40,6 +42,7 @@ export async function startBenchRedis(): Promise<BenchRedis> {
       flush: async () => {
         await admin.flushall();
       },
+      cpuSeconds: async () => parseCpuSeconds(await admin.info('cpu')),
       renameAll: async (renames) => {
         if (renames.length === 0) return;
         const multi = admin.multi();
@@ -57,4 +60,11 @@ export async function startBenchRedis(): Promise<BenchRedis> {
     await launched.stop();
     throw error;
   }
+}
+
+/** used_cpu_user + used_cpu_sys of an INFO CPU reply. */
+export function parseCpuSeconds(info: string): number {
+  const user = /used_cpu_user:([\d.]+)/.exec(info)?.[1];
+  const system = /used_cpu_sys:([\d.]+)/.exec(info)?.[1];
+  return Number(user ?? Number.NaN) + Number(system ?? Number.NaN);
 }

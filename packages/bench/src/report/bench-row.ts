@@ -16,6 +16,12 @@ export interface BenchRow {
   variant?: string;
   ordering?: 'none' | 'key';
   consumers?: number;
+  /**
+   * Median CPU per event, microseconds: of the measured client processes (all consumers, or
+   * the producer) and of the Redis server. Less sensitive to a busy machine than events/s.
+   */
+  cpuUsPerEvent?: number;
+  redisCpuUsPerEvent?: number;
   /** Latency: the largest publish-to-handler time of the median round. */
   maxMs?: number | null;
   rounds: number;

@@ -12,9 +12,11 @@ const HEADERS = [
   'p99 ms',
   'max ms',
   'peak RSS MB',
+  'CPU us/ev',
+  'Redis us/ev',
   'compared',
 ];
-const RIGHT_ALIGNED = new Set([3, 4, 5, 6, 7, 8]);
+const RIGHT_ALIGNED = new Set([3, 4, 5, 6, 7, 8, 9, 10]);
 
 /** The result table as Markdown (readable in a terminal, pasteable into docs/performance.md). */
 export function formatTable(rows: readonly BenchRow[]): string {
@@ -28,6 +30,8 @@ export function formatTable(rows: readonly BenchRow[]): string {
     fixed(row.p99Ms, 2),
     fixed(row.maxMs ?? null, 1),
     fixed(row.peakRssMb, 0),
+    fixed(row.cpuUsPerEvent ?? null, 1),
+    fixed(row.redisCpuUsPerEvent ?? null, 1),
     compared(row),
   ]);
   const widths = HEADERS.map((header, column) =>

@@ -28,6 +28,10 @@ export interface ConsumeRunOutcome {
   peakRssMb: number;
   /** Milliseconds from go until the first event reached a handler (the wake-up). */
   firstEventMs: number;
+  /** CPU of all consumer processes (go to stop) per event, microseconds. */
+  cpuUsPerEvent: number;
+  /** CPU the Redis server used per event while the events were handled, microseconds. */
+  redisCpuUsPerEvent: number;
   notes: string[];
 }
 
@@ -101,6 +105,7 @@ export async function runConsumeRound(
       );
     }
 
+    const redisCpuBefore = await redis.cpuSeconds();
     const goAt = wallClockMs();
     for (const worker of consumers) worker.send({ kind: 'go' });
     await redis.renameAll(staged.renames);
@@ -111,6 +116,7 @@ export async function runConsumeRound(
       runTimeoutMs,
       `${spec.label}: ${spec.events} events handled`,
     );
+    const redisCpu = (await redis.cpuSeconds()) - redisCpuBefore;
     for (const worker of consumers) worker.send({ kind: 'stop' });
     const results = await Promise.all(
       consumers.map((worker) => worker.result<ConsumeResult>(SETUP_TIMEOUT_MS)),
@@ -130,6 +136,8 @@ export async function runConsumeRound(
       handled: total,
       peakRssMb: Math.max(...results.map((result) => result.peakRssMb)),
       firstEventMs: firstAt - goAt,
+      cpuUsPerEvent: (results.reduce((sum, result) => sum + result.cpuMs, 0) * 1000) / spec.events,
+      redisCpuUsPerEvent: (redisCpu * 1e6) / spec.events,
       notes,
     };
   } finally {

@@ -90,6 +90,8 @@ export interface ProduceResult {
   role: 'produce';
   events: number;
   elapsedMs: number;
+  /** CPU time of the producer process while appending, ms. */
+  cpuMs: number;
   peakRssMb: number;
 }
 
@@ -107,6 +109,8 @@ export interface ConsumeResult {
   firstAt: number;
   lastAt: number;
   peakRssMb: number;
+  /** CPU time of this consumer process from go to stop (after the last event), ms. */
+  cpuMs: number;
   latency?: LatencySummary;
 }
 

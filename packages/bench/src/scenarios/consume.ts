@@ -67,7 +67,7 @@ async function consumeScenario(
       label: `${scenario} ${system}`,
     });
     context.progress.log(
-      `${scenario} round ${round}/${rounds} ${system}: ${formatRate(outcome.eventsPerSec)} events/s (first event after ${outcome.firstEventMs.toFixed(0)} ms), peak RSS ${outcome.peakRssMb.toFixed(0)} MB${noteText(outcome)}`,
+      `${scenario} round ${round}/${rounds} ${system}: ${formatRate(outcome.eventsPerSec)} events/s (first event after ${outcome.firstEventMs.toFixed(0)} ms), CPU ${outcome.cpuUsPerEvent.toFixed(1)} us/event + Redis ${outcome.redisCpuUsPerEvent.toFixed(1)}, peak RSS ${outcome.peakRssMb.toFixed(0)} MB${noteText(outcome)}`,
     );
     return outcome;
   });
@@ -94,6 +94,8 @@ export function consumeRow(
     p50Ms: null,
     p99Ms: null,
     peakRssMb: Math.max(...outcomes.map((outcome) => outcome.peakRssMb)),
+    cpuUsPerEvent: median(outcomes.map((outcome) => outcome.cpuUsPerEvent)),
+    redisCpuUsPerEvent: median(outcomes.map((outcome) => outcome.redisCpuUsPerEvent)),
     ...(extra.variant ? { variant: extra.variant } : {}),
     ...(extra.ordering ? { ordering: extra.ordering } : {}),
     ...(extra.consumers ? { consumers: extra.consumers } : {}),

@@ -12,6 +12,8 @@ type ProduceSystem = WorkerSystem | 'redis-benchmark';
 interface Sample {
   eventsPerSec: number;
   peakRssMb: number | null;
+  cpuUsPerEvent: number | null;
+  redisCpuUsPerEvent: number;
 }
 
 /** produce: append N events in batches of 1000 to a 1-partition topic (or one queue). */
@@ -25,7 +27,8 @@ export async function produceScenario(context: BenchContext): Promise<BenchRow[]
 
   const samples = await runInterleaved(systems, rounds, async (system, round) => {
     await redis.flush();
-    let sample: Sample;
+    const redisCpuBefore = await redis.cpuSeconds();
+    let sample: Omit<Sample, 'redisCpuUsPerEvent'>;
     if (system === 'redis-benchmark') {
       const rps = await runRedisBenchmark(benchmarkBinary!, {
         host: redis.host,
@@ -33,7 +36,7 @@ export async function produceScenario(context: BenchContext): Promise<BenchRow[]
         events,
         pipeline: SHARED_SETTINGS.produceBatch,
       });
-      sample = { eventsPerSec: rps, peakRssMb: null };
+      sample = { eventsPerSec: rps, peakRssMb: null, cpuUsPerEvent: null };
     } else {
       const worker = WorkerProcess.start(
         system,
@@ -50,17 +53,23 @@ export async function produceScenario(context: BenchContext): Promise<BenchRow[]
       );
       const result = await worker.result<ProduceResult>(120_000 + events * 2);
       await worker.exit();
-      sample = { eventsPerSec: events / (result.elapsedMs / 1000), peakRssMb: result.peakRssMb };
+      sample = {
+        eventsPerSec: events / (result.elapsedMs / 1000),
+        peakRssMb: result.peakRssMb,
+        cpuUsPerEvent: (result.cpuMs * 1000) / events,
+      };
     }
+    const redisCpuUsPerEvent = (((await redis.cpuSeconds()) - redisCpuBefore) * 1e6) / events;
     progress.log(
       `produce round ${round}/${rounds} ${system}: ${formatRate(sample.eventsPerSec)} events/s`,
     );
-    return sample;
+    return { ...sample, redisCpuUsPerEvent };
   });
 
   return systems.map((system) => {
     const list = samples.get(system)!;
     const rss = list.map((s) => s.peakRssMb).filter((v): v is number => v !== null);
+    const cpu = list.map((s) => s.cpuUsPerEvent).filter((v): v is number => v !== null);
     return {
       scenario: 'produce',
       system,
@@ -69,6 +78,8 @@ export async function produceScenario(context: BenchContext): Promise<BenchRow[]
       p50Ms: null,
       p99Ms: null,
       peakRssMb: rss.length > 0 ? Math.max(...rss) : null,
+      ...(cpu.length > 0 ? { cpuUsPerEvent: median(cpu) } : {}),
+      redisCpuUsPerEvent: median(list.map((s) => s.redisCpuUsPerEvent)),
       rounds,
       samples: list.map((s) => s.eventsPerSec),
     };

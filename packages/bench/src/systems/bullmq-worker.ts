@@ -37,11 +37,19 @@ runWorker('bullmq', {
   async produce(task: ProduceTask, control) {
     const queue = queueOf(task);
     await queue.waitUntilReady();
+    const cpuAtStart = process.cpuUsage();
     const start = performance.now();
     await addEvents(queue, task);
+    const cpu = process.cpuUsage(cpuAtStart);
     const elapsedMs = performance.now() - start;
     await queue.close();
-    return { role: 'produce', events: task.events, elapsedMs, peakRssMb: control.peakRssMb() };
+    return {
+      role: 'produce',
+      events: task.events,
+      elapsedMs,
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      peakRssMb: control.peakRssMb(),
+    };
   },
 
   async preload(task: PreloadTask, control) {
@@ -75,7 +83,7 @@ runWorker('bullmq', {
     await control.stop;
     await worker.close();
     await running.catch(() => {});
-    return tally.result(control.peakRssMb());
+    return tally.result(control.peakRssMb(), control.runCpuMs());
   },
 
   async 'rate-produce'(task: RateProduceTask, control) {

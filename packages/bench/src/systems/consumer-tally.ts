@@ -25,13 +25,14 @@ export class ConsumerTally {
       this.latencies.push(now - payload.sentAt);
   }
 
-  result(peakRssMb: number): ConsumeResult {
+  result(peakRssMb: number, cpuMs: number): ConsumeResult {
     return {
       role: 'consume',
       handled: this.handled,
       firstAt: this.firstAt,
       lastAt: this.lastAt,
       peakRssMb,
+      cpuMs,
       ...(this.latencyFromSequence !== undefined
         ? { latency: summarizeLatencies(this.latencies) }
         : {}),

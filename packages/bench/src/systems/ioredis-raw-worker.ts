@@ -18,11 +18,19 @@ runWorker('ioredis-raw', {
   async produce(task: ProduceTask, control) {
     const redis = new Redis(task.url, { connectionName: 'bench:raw' });
     await redis.ping();
+    const cpuAtStart = process.cpuUsage();
     const start = performance.now();
     await appendEvents(redis, task, (partition) => rawStream(task.topic, partition));
+    const cpu = process.cpuUsage(cpuAtStart);
     const elapsedMs = performance.now() - start;
     redis.disconnect();
-    return { role: 'produce', events: task.events, elapsedMs, peakRssMb: control.peakRssMb() };
+    return {
+      role: 'produce',
+      events: task.events,
+      elapsedMs,
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      peakRssMb: control.peakRssMb(),
+    };
   },
 
   async preload(task: PreloadTask, control) {
@@ -85,7 +93,7 @@ runWorker('ioredis-raw', {
     // The loop may sit in a blocking read: dropping the connection ends it.
     redis.disconnect();
     await loop.catch(() => {});
-    return tally.result(control.peakRssMb());
+    return tally.result(control.peakRssMb(), control.runCpuMs());
   },
 
   async 'rate-produce'(task: RateProduceTask, control) {

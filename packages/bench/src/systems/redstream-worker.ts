@@ -28,6 +28,7 @@ runWorker('redstream', {
     const client = await connect(task.url);
     await client.ensureTopic(task.topic, { partitions: task.partitions });
     const producer = client.producer();
+    const cpuAtStart = process.cpuUsage();
     const start = performance.now();
     for (let from = 0; from < task.events; from += task.batchSize) {
       const batch = [];
@@ -35,9 +36,16 @@ runWorker('redstream', {
         batch.push(benchEvent(i, task.distinctKeys));
       await producer.publishMany(task.topic, batch);
     }
+    const cpu = process.cpuUsage(cpuAtStart);
     const elapsedMs = performance.now() - start;
     await client.close();
-    return { role: 'produce', events: task.events, elapsedMs, peakRssMb: control.peakRssMb() };
+    return {
+      role: 'produce',
+      events: task.events,
+      elapsedMs,
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      peakRssMb: control.peakRssMb(),
+    };
   },
 
   async preload(task: PreloadTask, control) {
@@ -88,7 +96,7 @@ runWorker('redstream', {
     await control.stop;
     await subscription.close();
     await client.close();
-    return tally.result(control.peakRssMb());
+    return tally.result(control.peakRssMb(), control.runCpuMs());
   },
 
   async 'rate-produce'(task: RateProduceTask, control) {

@@ -18,6 +18,8 @@ export interface WorkerControl {
   reportProgress(progress: () => { handled: number; owned?: number[] }): void;
   /** Highest resident set size of this process so far, in MB. */
   peakRssMb(): number;
+  /** CPU time (user + system) this process used between go and stop, in ms. */
+  runCpuMs(): number;
 }
 
 type RoleFn<T extends WorkerTask = WorkerTask> = (
@@ -57,6 +59,14 @@ export function runWorker(system: string, roles: RoleTable): void {
     resolveStop = resolve;
   });
   let progressTimer: NodeJS.Timeout | undefined;
+  let cpuAtGo: NodeJS.CpuUsage | undefined;
+  let cpuAtStop: NodeJS.CpuUsage | undefined;
+  const runCpuMs = () => {
+    if (!cpuAtGo) return Number.NaN;
+    const used = process.cpuUsage(cpuAtGo);
+    const after = cpuAtStop ? process.cpuUsage(cpuAtStop) : { user: 0, system: 0 };
+    return (used.user + used.system - after.user - after.system) / 1000;
+  };
   const send = (message: ChildMessage) => process.send!(message);
 
   const finish = (message: ChildMessage, code: number) => {
@@ -67,9 +77,13 @@ export function runWorker(system: string, roles: RoleTable): void {
   };
 
   process.on('message', (raw: ParentMessage) => {
-    if (raw.kind === 'go') resolveGo();
-    else if (raw.kind === 'stop') resolveStop();
-    else if (raw.kind === 'task') {
+    if (raw.kind === 'go') {
+      cpuAtGo ??= process.cpuUsage();
+      resolveGo();
+    } else if (raw.kind === 'stop') {
+      cpuAtStop ??= process.cpuUsage();
+      resolveStop();
+    } else if (raw.kind === 'task') {
       const role = roles[raw.task.role] as RoleFn | undefined;
       if (!role) {
         finish({ kind: 'failed', message: `${system} has no ${raw.task.role} role` }, 1);
@@ -87,6 +101,7 @@ export function runWorker(system: string, roles: RoleTable): void {
           );
         },
         peakRssMb,
+        runCpuMs,
       };
       role(raw.task, control).then(
         (result) => finish({ kind: 'result', result }, 0),
