@@ -46,14 +46,17 @@ const FULL: BenchPlan = {
   codec: { rounds: 9, iterations: 50_000 },
 };
 
-/** Fewer events and rounds, and a shorter latency window: under 3 minutes on 2 cores. */
+/**
+ * A smoke run: fewer events and rounds, one scale round and a shorter latency window, about
+ * 2 minutes on a busy 2-core machine (under 3 with the build). The full run is the reference.
+ */
 const QUICK: BenchPlan = {
   mode: 'quick',
-  produce: { events: 30_000, rounds: 3 },
-  consume: { events: 30_000, rounds: 3 },
-  scale: { events: 30_000, rounds: 2, consumers: [1, 2, 4] },
-  latency: { ratePerSec: 5000, warmupMs: 1000, durationMs: 4000, rounds: 1 },
-  codec: { rounds: 5, iterations: 20_000 },
+  produce: { events: 20_000, rounds: 3 },
+  consume: { events: 20_000, rounds: 3 },
+  scale: { events: 20_000, rounds: 1, consumers: [1, 2, 4] },
+  latency: { ratePerSec: 5000, warmupMs: 1000, durationMs: 3000, rounds: 1 },
+  codec: { rounds: 5, iterations: 10_000 },
 };
 
 export interface PlanOverrides {

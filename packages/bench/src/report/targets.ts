@@ -79,7 +79,8 @@ export function checkTargets(rows: readonly BenchRow[]): TargetCheck[] {
 export function addThroughputRatios(rows: BenchRow[]): void {
   for (const row of rows) {
     if (!row.system.startsWith('redstream') || row.eventsPerSec === null) continue;
-    if (row.scenario === 'scale' || row.scenario === 'latency') continue;
+    if (row.scenario === 'scale' || row.scenario === 'latency' || row.scenario === 'codec')
+      continue;
     const others = rows.filter(
       (other) =>
         other.scenario === row.scenario && other.system !== row.system && other.eventsPerSec,
