@@ -14,7 +14,9 @@ export function redstreamProject(name: string, overrides: { testTimeout?: number
       name,
       environment: 'node',
       include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-      testTimeout: overrides.testTimeout ?? 30_000,
+      // Generous: tests bound their own waits (waitFor timeouts); this only catches a hang,
+      // and CI machines may be loaded.
+      testTimeout: overrides.testTimeout ?? 120_000,
       hookTimeout: 60_000,
     },
   });

@@ -8,6 +8,7 @@ export {
   type TopicDescription,
 } from './admin/stream-admin.js';
 export type { PartitionTrim, TrimOptions } from './admin/trim.js';
+export { isConnectionError } from './connection/connection-errors.js';
 export type {
   ClusterNodeAddress,
   ConnectionOptions,

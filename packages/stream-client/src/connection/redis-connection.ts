@@ -19,6 +19,7 @@ export class RedisConnection {
   /** Where we connect, with the password hidden: safe to log. */
   readonly displayTarget: string;
   private readonly readers = new Set<RedisClient>();
+  private readonly generations = new WeakMap<RedisClient, number>();
   private serverFeatures: ServerFeatures | undefined;
   private closed = false;
 
@@ -79,6 +80,16 @@ export class RedisConnection {
     this.readers.add(reader);
     await waitUntilReady(reader, this.options.connectTimeoutMs ?? 10_000, this.displayTarget);
     return reader;
+  }
+
+  /**
+   * How many times the client became ready. ioredis resends a command whose reply was lost
+   * with a dropped connection, so a command that spans a change of generation may have run
+   * twice: a group read then delivered a batch nobody saw (it sits in the pending list).
+   * Readers compare generations around a read and re-read their pending entries if it moved.
+   */
+  generation(client: RedisClient): number {
+    return this.generations.get(client) ?? 0;
   }
 
   async closeReader(reader: RedisClient): Promise<void> {
@@ -173,6 +184,7 @@ export class RedisConnection {
       );
     });
     client.on('ready', () => {
+      this.generations.set(client, (this.generations.get(client) ?? 0) + 1);
       if (lastError)
         this.logger?.info(
           { redis: this.displayTarget, connection: label },

@@ -196,6 +196,7 @@ export class SharedGroupConsumer {
         }
         await this.inFlight.below(maxInFlight - batchSize + 1);
         if (this.stopping) break;
+        const generation = this.runtime.connection.generation(reader);
         const reply = (await reader.xreadgroupBuffer(
           'GROUP',
           group,
@@ -209,6 +210,10 @@ export class SharedGroupConsumer {
           ...streamKeys.map(() => '>'),
         )) as RawReadReply;
         failures = 0;
+        // A read spanning a reconnect may have been run twice by ioredis; the first batch is
+        // then pending here unseen: read the pending list again (order does not matter here).
+        if (this.runtime.connection.generation(reader) !== generation)
+          this.pendingPassNeeded = true;
         for (const entry of parseReadReply(reply, (stream) => this.streams.get(stream)!))
           this.dispatch(entry);
       } catch (error) {

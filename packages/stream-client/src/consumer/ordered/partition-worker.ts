@@ -53,6 +53,8 @@ export class PartitionWorker {
   private running = 0;
   private idleWaiters: Array<() => void> = [];
   private pendingPassNeeded = true;
+  /** Ids queued or running here: a pending pass must not queue an entry a second time. */
+  private readonly known = new Set<string>();
 
   constructor(
     readonly lease: HeldLease,
@@ -149,7 +151,7 @@ export class PartitionWorker {
         if (entries === undefined) return;
         failures = 0;
         for (const entry of entries) this.enqueue(entry);
-        if (entries.length === 0) waitFrom = lastDeliveredId || '$';
+        if (entries.length === 0 && !this.pendingPassNeeded) waitFrom = lastDeliveredId || '$';
       } catch (error) {
         if (this.state !== 'running') break;
         failures++;
@@ -205,6 +207,8 @@ export class PartitionWorker {
     from: string,
   ): Promise<{ entries?: StreamEntry[]; lastDeliveredId?: string }> {
     const { runtime, options } = this.deps;
+    const commands = runtime.connection.commands;
+    const generation = runtime.connection.generation(commands);
     const reply = await runtime.scripts.fetchFenced(
       this.stream,
       runtime.keys.lease(options.topic, this.partition, options.group),
@@ -217,6 +221,13 @@ export class PartitionWorker {
     if (reply === -1) {
       this.fencedOnRead();
       return {};
+    }
+    if (from === '>' && runtime.connection.generation(commands) !== generation) {
+      // The connection dropped during the read and ioredis may have run it twice: a batch may
+      // sit unseen in the pending list, older than this one. Keep order: drop this batch and
+      // re-read everything pending, in stream order, before new entries.
+      this.pendingPassNeeded = true;
+      return { entries: [], lastDeliveredId: '' };
     }
     const [rawEntries, rawCounts, lastDelivered] = reply;
     const counts = new Map<string, number>();
@@ -252,7 +263,7 @@ export class PartitionWorker {
   private enqueue(entry: StreamEntry): void {
     // Fetched while being revoked: the entry stays pending in this consumer and the next
     // owner claims it.
-    if (this.state !== 'running') return;
+    if (this.state !== 'running' || this.known.has(entry.id)) return;
     let decoded: DecodedEvent | undefined;
     let key: string;
     try {
@@ -265,6 +276,7 @@ export class PartitionWorker {
       // Undecodable: it will be dead-lettered; it must not hold up (or be held by) any key.
       key = `\0${entry.id}`;
     }
+    this.known.add(entry.id);
     this.deps.inFlight.increment();
     this.scheduler.enqueue(key, decoded ? { entry, decoded } : { entry });
   }
@@ -332,6 +344,7 @@ export class PartitionWorker {
       if (blockedReported) this.deps.onBlockedKeysChanged(-1);
       if (holdsGate) this.deps.gate.release();
       this.running--;
+      this.known.delete(item.entry.id);
       this.deps.inFlight.decrement();
       if (this.running === 0) {
         const waiters = this.idleWaiters;
