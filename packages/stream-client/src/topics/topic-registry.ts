@@ -1,5 +1,11 @@
+import { isConnectionError } from '../connection/connection-errors.js';
 import type { RedisClient } from '../connection/redis-connection.js';
-import { InvalidOptionError, PartitionMismatchError, TopicNotFoundError } from '../errors.js';
+import {
+  ConnectionError,
+  InvalidOptionError,
+  PartitionMismatchError,
+  TopicNotFoundError,
+} from '../errors.js';
 import type { RedisKeys } from '../keys.js';
 import { assertName } from '../names.js';
 
@@ -66,7 +72,17 @@ export class TopicRegistry {
     assertName('topic', name);
     const cached = this.cache.get(name);
     if (cached && !fresh) return cached;
-    const meta = await this.redis.hgetall(this.keys.topicMeta(name));
+    let meta: Record<string, string>;
+    try {
+      meta = await this.redis.hgetall(this.keys.topicMeta(name));
+    } catch (error) {
+      if (isConnectionError(error))
+        throw new ConnectionError(
+          `cannot read topic ${name}: Redis is unreachable (${(error as Error).message})`,
+          error,
+        );
+      throw error;
+    }
     if (!meta.partitions) return undefined;
     const info: TopicInfo = {
       name,
