@@ -39,9 +39,9 @@ export interface BenchPlan {
 
 const FULL: BenchPlan = {
   mode: 'full',
-  produce: { events: 100_000, rounds: 5 },
-  consume: { events: 100_000, rounds: 5 },
-  scale: { events: 60_000, rounds: 3, consumers: [1, 2, 4] },
+  produce: { events: 100_000, rounds: 4 },
+  consume: { events: 100_000, rounds: 4 },
+  scale: { events: 60_000, rounds: 2, consumers: [1, 2, 4] },
   latency: { ratePerSec: 5000, warmupMs: 2000, durationMs: 10_000, rounds: 3 },
   codec: { rounds: 9, iterations: 50_000 },
 };
