@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ServiceProcess } from '../src/index.js';
 
+// "started" is printed only once the SIGTERM handler is in place, or a fast test would kill
+// the child before it can drain.
 const script = `
+process.on('SIGTERM', () => { console.log('draining'); setTimeout(() => { process.exitCode = 0; process.exit(); }, 50); });
 console.log(JSON.stringify({ msg: 'started', pid: process.pid }));
-process.on('SIGTERM', () => { console.log('draining'); setTimeout(() => process.exit(0), 50); });
 setInterval(() => {}, 1000);
 `;
 
