@@ -1,4 +1,5 @@
 import { sleep, uniqueName, waitFor } from '@redstream/testkit';
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import {
   aclRules,
@@ -39,7 +40,11 @@ describe('least-privilege ACL users', () => {
 
       const producerClient = await createStreamClient({ url: producerUrl });
       await producerClient.ensureTopic(topic, { partitions: 4 });
-      const consumerClient = await createStreamClient({ url: consumerUrl });
+      const consumerLogs: string[] = [];
+      const consumerClient = await createStreamClient({
+        url: consumerUrl,
+        logger: pino({ level: 'debug' }, { write: (line: string) => void consumerLogs.push(line) }),
+      });
       const applied: number[] = [];
       const subscription = await consumerClient.subscribe<{ n: number }>({
         topic,
@@ -123,6 +128,8 @@ describe('least-privilege ACL users', () => {
 
       await subscription.close();
       await Promise.all([producerClient.close(), consumerClient.close()]);
+      // The rules must cover everything the library does: not one refused command on the way.
+      expect(consumerLogs.filter((line) => line.includes('NOPERM'))).toEqual([]);
     },
   );
 });

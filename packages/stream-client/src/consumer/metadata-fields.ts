@@ -23,8 +23,11 @@ export const METADATA_PREFIX = 'rs:';
 
 export interface SplitFields {
   envelope: Buffer[];
-  metadata: Map<string, string>;
+  metadata: ReadonlyMap<string, string>;
 }
+
+/** Shared by every entry without metadata (nearly all of them): no Map per entry. */
+const NO_METADATA: ReadonlyMap<string, string> = new Map();
 
 /** Separates library metadata from the envelope fields of a raw entry (flat name/value list). */
 export function splitMetadata(fields: Buffer[]): SplitFields {
@@ -35,7 +38,7 @@ export function splitMetadata(fields: Buffer[]): SplitFields {
       break;
     }
   }
-  if (!hasMetadata) return { envelope: fields, metadata: new Map() };
+  if (!hasMetadata) return { envelope: fields, metadata: NO_METADATA };
   const envelope: Buffer[] = [];
   const metadata = new Map<string, string>();
   for (let i = 0; i < fields.length; i += 2) {

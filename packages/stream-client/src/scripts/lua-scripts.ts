@@ -160,7 +160,7 @@ export class LuaScripts {
   }
 
   /** Buffers in, Buffers out: entries keep binary payloads intact. */
-  fetchFenced(
+  fetchPendingFenced(
     stream: string,
     lease: string,
     expected: string,
@@ -169,7 +169,7 @@ export class LuaScripts {
     count: number,
     from: string,
   ) {
-    return this.call('rsFetchFencedBuffer', [
+    return this.call('rsFetchPendingFencedBuffer', [
       stream,
       lease,
       expected,
@@ -177,7 +177,7 @@ export class LuaScripts {
       consumer,
       count,
       from,
-    ]) as Promise<-1 | [Array<[Buffer, Buffer[] | null]>, Buffer[], Buffer]>;
+    ]) as Promise<-1 | [Array<[Buffer, Buffer[] | null]>, Buffer[]]>;
   }
 
   claimFenced(

@@ -80,6 +80,12 @@ export function aclRules({ role, topic, group, prefix = 'rs' }: AclRulesOptions)
     '+xgroup|createconsumer',
     '+xgroup|delconsumer',
     '+xrange',
+    // ordering key reads new entries with WATCH on the lease and XREADGROUP in MULTI/EXEC.
+    '+watch',
+    '+unwatch',
+    '+multi',
+    '+exec',
+    '+discard',
     '+zadd',
     '+zrem',
     '+zrange',

@@ -1,5 +1,6 @@
 import type { DecodedEvent } from '@redstream/codec';
 import type { Logger } from 'pino';
+import { pairsToRecord } from '../../admin/reply-parsing.js';
 import { reconnectDelay } from '../../connection/backoff.js';
 import type { RedisClient } from '../../connection/redis-connection.js';
 import type { ConcurrencyGate } from '../concurrency-gate.js';
@@ -147,7 +148,7 @@ export class PartitionWorker {
           this.deps.options.maxInFlight - this.deps.options.batchSize + 1,
         );
         if (this.state !== 'running') break;
-        const { entries, lastDeliveredId } = await this.fetch('>');
+        const { entries, lastDeliveredId } = await this.fetchNew();
         if (entries === undefined) return;
         failures = 0;
         for (const entry of entries) this.enqueue(entry);
@@ -193,7 +194,7 @@ export class PartitionWorker {
   private async readOwnPending(): Promise<void> {
     let from = '0';
     while (this.state === 'running') {
-      const { entries } = await this.fetch(from);
+      const entries = await this.fetchPending(from);
       if (entries === undefined || entries.length === 0) return;
       for (const entry of entries) this.enqueue(entry);
       from = entries[entries.length - 1]!.id;
@@ -203,13 +204,10 @@ export class PartitionWorker {
     }
   }
 
-  private async fetch(
-    from: string,
-  ): Promise<{ entries?: StreamEntry[]; lastDeliveredId?: string }> {
+  /** Reads this consumer's own pending entries after `from`, with their delivery counts (fenced). */
+  private async fetchPending(from: string): Promise<StreamEntry[] | undefined> {
     const { runtime, options } = this.deps;
-    const commands = runtime.connection.commands;
-    const generation = runtime.connection.generation(commands);
-    const reply = await runtime.scripts.fetchFenced(
+    const reply = await runtime.scripts.fetchPendingFenced(
       this.stream,
       runtime.keys.lease(options.topic, this.partition, options.group),
       this.lease.value,
@@ -220,20 +218,13 @@ export class PartitionWorker {
     );
     if (reply === -1) {
       this.fencedOnRead();
-      return {};
+      return undefined;
     }
-    if (from === '>' && runtime.connection.generation(commands) !== generation) {
-      // The connection dropped during the read and ioredis may have run it twice: a batch may
-      // sit unseen in the pending list, older than this one. Keep order: drop this batch and
-      // re-read everything pending, in stream order, before new entries.
-      this.pendingPassNeeded = true;
-      return { entries: [], lastDeliveredId: '' };
-    }
-    const [rawEntries, rawCounts, lastDelivered] = reply;
+    const [rawEntries, rawCounts] = reply;
     const counts = new Map<string, number>();
     for (let i = 0; i < rawCounts.length; i += 2)
       counts.set(String(rawCounts[i]), Number(String(rawCounts[i + 1])));
-    const entries: StreamEntry[] = (rawEntries ?? []).map(([id, fields]) => {
+    return (rawEntries ?? []).map(([id, fields]) => {
       const entryId = id.toString();
       return {
         stream: this.stream,
@@ -244,7 +235,74 @@ export class PartitionWorker {
         fromRetry: false,
       };
     });
-    return { entries, lastDeliveredId: lastDelivered ? lastDelivered.toString() : '' };
+  }
+
+  /**
+   * Reads new entries only while this replica owns the partition: WATCH the lease, check it,
+   * then XREADGROUP inside MULTI/EXEC, which Redis aborts if the lease changed in between. A
+   * replica that wakes up after losing its lease cannot take entries from the new owner.
+   * (A Lua script would do the same, but turning 500 entries into Lua tables and back costs
+   * Redis about three times the read itself.)
+   */
+  private async fetchNew(): Promise<{ entries?: StreamEntry[]; lastDeliveredId?: string }> {
+    const { runtime, options } = this.deps;
+    const reader = await this.ensureReader();
+    const leaseKey = runtime.keys.lease(options.topic, this.partition, options.group);
+    const generation = runtime.connection.generation(reader);
+    const checked = await reader.pipeline().watch(leaseKey).get(leaseKey).exec();
+    if (checked?.[1]?.[1] !== this.lease.value) {
+      await reader.unwatch().catch(() => {});
+      this.fencedOnRead();
+      return {};
+    }
+    const replies = await reader
+      .multi()
+      .xreadgroupBuffer(
+        'GROUP',
+        options.group,
+        options.consumer,
+        'COUNT',
+        options.batchSize,
+        'STREAMS',
+        this.stream,
+        '>',
+      )
+      .xinfo('GROUPS', this.stream)
+      .exec();
+    // Aborted: the lease changed between WATCH and EXEC. The next fetch finds out whether it
+    // is still ours (a renewal also touches the key).
+    if (replies === null) return { entries: [] };
+    const [[readError, read], [, groups]] = replies as [
+      [Error | null, unknown],
+      [Error | null, unknown],
+    ];
+    if (readError) throw readError;
+    if (runtime.connection.generation(reader) !== generation) {
+      // The connection dropped during the read and ioredis may have run it twice: a batch
+      // may sit unseen in the pending list, older than this one. Keep order: drop this batch
+      // and re-read everything pending, in stream order, before new entries.
+      this.pendingPassNeeded = true;
+      return { entries: [] };
+    }
+    const rawEntries =
+      (read as Array<[Buffer, Array<[Buffer, Buffer[] | null]>]> | null)?.[0]?.[1] ?? [];
+    const entries: StreamEntry[] = rawEntries.map(([id, fields]) => ({
+      stream: this.stream,
+      partition: this.partition,
+      id: id.toString(),
+      fields: fields && fields.length > 0 ? fields : null,
+      deliveryCount: 1,
+      fromRetry: false,
+    }));
+    let lastDeliveredId = '';
+    if (entries.length === 0) {
+      for (const row of (groups as unknown[][] | null) ?? []) {
+        const info = pairsToRecord(row);
+        if (String(info.name) === options.group)
+          lastDeliveredId = String(info['last-delivered-id']);
+      }
+    }
+    return { entries, lastDeliveredId };
   }
 
   private fencedOnRead(): void {
@@ -383,7 +441,17 @@ export class PartitionWorker {
   private async waitForEntries(afterId: string): Promise<void> {
     const reader = await this.ensureReader();
     if (this.state !== 'running') return;
-    await reader.xread('BLOCK', this.deps.options.blockMs, 'STREAMS', this.stream, afterId);
+    // COUNT 1: this read only wakes the loop up; the fenced read takes the entries. Without it
+    // the reply would carry the whole backlog after afterId, read for nothing.
+    await reader.xread(
+      'COUNT',
+      1,
+      'BLOCK',
+      this.deps.options.blockMs,
+      'STREAMS',
+      this.stream,
+      afterId,
+    );
   }
 
   private async ensureReader(): Promise<RedisClient> {
