@@ -344,7 +344,7 @@ export class PartitionWorker {
     let holdsGate = false;
     let blockedReported = false;
     try {
-      await this.deps.gate.acquire();
+      if (!this.deps.gate.tryAcquire()) await this.deps.gate.acquire();
       holdsGate = true;
       // Revoked or lost before it started: the entry stays pending for the next owner.
       if (this.state !== 'running') return;
