@@ -148,9 +148,10 @@ export class PartitionWorker {
           this.deps.options.maxInFlight - this.deps.options.batchSize + 1,
         );
         if (this.state !== 'running') break;
-        const { entries, lastDeliveredId } = await this.fetchNew();
+        const { entries, lastDeliveredId, retry } = await this.fetchNew();
         if (entries === undefined) return;
         failures = 0;
+        if (retry) continue;
         for (const entry of entries) this.enqueue(entry);
         if (entries.length === 0 && !this.pendingPassNeeded) waitFrom = lastDeliveredId || '$';
       } catch (error) {
@@ -244,7 +245,11 @@ export class PartitionWorker {
    * (A Lua script would do the same, but turning 500 entries into Lua tables and back costs
    * Redis about three times the read itself.)
    */
-  private async fetchNew(): Promise<{ entries?: StreamEntry[]; lastDeliveredId?: string }> {
+  private async fetchNew(): Promise<{
+    entries?: StreamEntry[];
+    lastDeliveredId?: string;
+    retry?: boolean;
+  }> {
     const { runtime, options } = this.deps;
     const reader = await this.ensureReader();
     const leaseKey = runtime.keys.lease(options.topic, this.partition, options.group);
@@ -269,9 +274,9 @@ export class PartitionWorker {
       )
       .xinfo('GROUPS', this.stream)
       .exec();
-    // Aborted: the lease changed between WATCH and EXEC. The next fetch finds out whether it
-    // is still ours (a renewal also touches the key).
-    if (replies === null) return { entries: [] };
+    // Aborted: the lease key changed between WATCH and EXEC (our own heartbeat's renewal
+    // touches it too). Read again at once: the next check finds out whether it is still ours.
+    if (replies === null) return { entries: [], retry: true };
     const [[readError, read], [, groups]] = replies as [
       [Error | null, unknown],
       [Error | null, unknown],
