@@ -1,10 +1,10 @@
 import { type ServiceProcess, sleep, uniqueName, waitFor } from '@redstream/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { StreamClient } from '../src/index.js';
 import { publishInBackground } from './helpers/background-publisher.js';
 import { useCluster } from './helpers/cluster.js';
 import { readLedger } from './helpers/effects-ledger.js';
 import { leaseOwners } from './helpers/lease-owners.js';
+import { pendingOf } from './helpers/pending.js';
 import { sequencedEvents } from './helpers/sequenced-events.js';
 import { startWorker } from './helpers/workers.js';
 
@@ -15,28 +15,6 @@ const workers: ServiceProcess[] = [];
 afterEach(async () => {
   await Promise.all(workers.splice(0).map((worker) => worker.stop(3000)));
 });
-
-async function pendingOf(
-  client: StreamClient,
-  topic: string,
-  partitions: number,
-  consumer: string,
-): Promise<number> {
-  let total = 0;
-  for (let p = 0; p < partitions; p++) {
-    total += (
-      (await client.redis.xpending(
-        client.keys.partitionStream(topic, p),
-        'g',
-        '-',
-        '+',
-        10_000,
-        consumer,
-      )) as unknown[]
-    ).length;
-  }
-  return total;
-}
 
 describe('faults on a Redis Cluster', () => {
   it('ordering none: the pending entries of a SIGKILLed replica are finished by the others, each applied once', async () => {

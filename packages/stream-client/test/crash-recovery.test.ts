@@ -2,6 +2,7 @@ import { type ServiceProcess, sleep, uniqueName, waitFor } from '@redstream/test
 import { afterEach, describe, expect, it } from 'vitest';
 import { readLedger } from './helpers/effects-ledger.js';
 import { ledgerHandler } from './helpers/ledger-handler.js';
+import { pendingOf } from './helpers/pending.js';
 import { useRedis } from './helpers/redis.js';
 import { sequencedEvents } from './helpers/sequenced-events.js';
 import { startWorker } from './helpers/workers.js';
@@ -12,27 +13,6 @@ const workers: ServiceProcess[] = [];
 afterEach(async () => {
   await Promise.all(workers.splice(0).map((worker) => worker.stop(2000)));
 });
-
-async function pendingOf(
-  client: Awaited<ReturnType<typeof env.client>>,
-  topic: string,
-  partitions: number,
-  consumer: string,
-) {
-  let total = 0;
-  for (let p = 0; p < partitions; p++) {
-    const rows = (await client.redis.xpending(
-      client.keys.partitionStream(topic, p),
-      'g',
-      '-',
-      '+',
-      10_000,
-      consumer,
-    )) as unknown[];
-    total += rows.length;
-  }
-  return total;
-}
 
 describe('crash recovery (ordering none)', () => {
   it('finishes the pending entries of a SIGKILLed replica within claimIdleMs + claim interval', async () => {
