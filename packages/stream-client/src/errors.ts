@@ -113,10 +113,3 @@ export class ClosedError extends StreamClientError {
     super('RS_CLOSED', `${what} is closed`);
   }
 }
-
-/** A Lua script answered with a status code this library does not know (a bug or a skew). */
-export class ScriptError extends StreamClientError {
-  constructor(script: string, reply: unknown) {
-    super('RS_SCRIPT_UNEXPECTED_REPLY', `script ${script} returned ${JSON.stringify(reply)}`);
-  }
-}

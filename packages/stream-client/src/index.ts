@@ -35,7 +35,6 @@ export {
   InvalidOptionError,
   NonRetriableError,
   PartitionMismatchError,
-  ScriptError,
   StreamClientError,
   TopicNotFoundError,
   UnsupportedServerError,

@@ -5,7 +5,7 @@ import type { RedisClient } from '../connection/redis-connection.js';
 import { ConnectionError, InvalidOptionError } from '../errors.js';
 import type { RedisKeys } from '../keys.js';
 import { partitionFor } from '../partitioner.js';
-import { registerScripts } from '../scripts/lua-scripts.js';
+import { queuePublishIdempotent, registerScripts } from '../scripts/lua-scripts.js';
 import { type TopicInfo, type TopicRegistry, xaddTrim } from '../topics/topic-registry.js';
 import type { DelayedDelivery, ScheduledPublish } from './delayed-delivery.js';
 
@@ -186,13 +186,13 @@ export class Producer {
     const pipeline = this.redis.pipeline();
     for (const event of chunk) {
       if (event.idempotent) {
-        (pipeline as unknown as Record<string, (...args: unknown[]) => void>).rsPublishIdempotent!(
+        queuePublishIdempotent(
+          pipeline,
           stream,
           this.keys.publishMarker(topic, partition, event.encoded.id),
           this.options.idempotenceWindowMs,
-          trim?.[0] ?? '',
-          trim?.[1] ?? '',
-          ...event.encoded.fields,
+          trim,
+          event.encoded.fields,
         );
       } else if (trim) {
         pipeline.xadd(stream, trim[0] as 'MAXLEN', '~', trim[1], '*', ...event.encoded.fields);

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ChainableCommander } from 'ioredis';
 import type { RedisClient } from '../connection/redis-connection.js';
 
 interface ScriptSource {
@@ -43,6 +44,28 @@ export function registerScripts(client: RedisClient): void {
 }
 
 type Arg = string | number | Buffer;
+
+/**
+ * Queues the idempotent publish on a pipeline (the producer pipelines many per partition).
+ * The pipeline's client must have the scripts registered (registerScripts).
+ */
+export function queuePublishIdempotent(
+  pipeline: ChainableCommander,
+  stream: string,
+  marker: string,
+  windowMs: number,
+  trim: [string, string] | undefined,
+  fields: Arg[],
+): void {
+  (pipeline as unknown as Record<string, (...args: Arg[]) => void>).rsPublishIdempotent!(
+    stream,
+    marker,
+    windowMs,
+    trim?.[0] ?? '',
+    trim?.[1] ?? '',
+    ...fields,
+  );
+}
 type Reply = unknown;
 
 /** Typed calls of the registered scripts (ioredis adds custom commands untyped). */
@@ -55,23 +78,6 @@ export class LuaScripts {
     return (this.client as unknown as Record<string, (...a: Arg[]) => Promise<Reply>>)[command]!(
       ...args,
     );
-  }
-
-  publishIdempotent(
-    stream: string,
-    marker: string,
-    windowMs: number,
-    trim: [string, string] | undefined,
-    fields: Arg[],
-  ) {
-    return this.call('rsPublishIdempotent', [
-      stream,
-      marker,
-      windowMs,
-      trim?.[0] ?? '',
-      trim?.[1] ?? '',
-      ...fields,
-    ]) as Promise<[number, string]>;
   }
 
   ackAndMark(args: {
