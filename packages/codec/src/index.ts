@@ -14,6 +14,7 @@ export {
   type SchemaIssue,
 } from './codec-error.js';
 export { CODEC_LIMITS } from './codec-limits.js';
+export { peekEntryKey } from './entry-key.js';
 export { eventIdTime, newEventId } from './event-id.js';
 export type {
   ContentType,

@@ -2,6 +2,7 @@ import { type LaunchedCluster, launchRedisCluster, uniqueName, waitFor } from '@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStreamClient, type StreamClient, type Subscription } from '../src/index.js';
 import { readLedger } from './helpers/effects-ledger.js';
+import { pendingOf } from './helpers/pending.js';
 import { useRedis } from './helpers/redis.js';
 import { sequencedEvents } from './helpers/sequenced-events.js';
 
@@ -94,5 +95,45 @@ describe.each(targets)('ordering key on %s', (_name, connect) => {
       expect(holding.filter((count) => count > 0).length).toBe(masters.length);
     }
     await Promise.all([...clients, admin].map((client) => client.close()));
+  });
+
+  it('keeps what its partitions have read and not yet settled within maxInFlight', async () => {
+    const client = await connect();
+    const topic = uniqueName('backpressure');
+    await client.ensureTopic(topic, { partitions: 8 });
+    await client.producer().publishMany(topic, sequencedEvents(400, 400));
+    let releaseHandlers!: () => void;
+    const handlersMayFinish = new Promise<void>((resolve) => {
+      releaseHandlers = resolve;
+    });
+    let started = 0;
+    let handled = 0;
+    const subscription = await client.subscribe({
+      topic,
+      group: 'g',
+      consumer: 'c',
+      ordering: 'key',
+      batchSize: 10,
+      maxInFlight: 20,
+      concurrency: 100,
+      handler: async () => {
+        started++;
+        await handlersMayFinish;
+        handled++;
+      },
+    });
+    await waitFor(() => subscription.ownedPartitions.length === 8 && started >= 20, {
+      description: 'all partitions owned and the first reads running',
+      timeoutMs: 15_000,
+    });
+    // Time for every partition's reader to try: without a shared reservation each of the 8
+    // would read a full batch (80 entries) although only 20 may be in flight.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await pendingOf(client, topic, 8, 'c')).toBeLessThanOrEqual(20);
+    expect(started).toBeLessThanOrEqual(20);
+    releaseHandlers();
+    await waitFor(() => handled === 400, { description: 'all 400 handled', timeoutMs: 30_000 });
+    await subscription.close();
+    await client.close();
   });
 });

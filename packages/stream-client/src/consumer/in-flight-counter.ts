@@ -23,7 +23,22 @@ export class InFlightCounter {
   }
 
   async below(limit: number): Promise<void> {
-    while (this.count >= limit) await new Promise<void>((resolve) => this.listeners.push(resolve));
+    while (this.count >= limit) await this.change();
+  }
+
+  /**
+   * Waits until `room` more fit under `limit`, then counts them at once. Several readers
+   * sharing one limit reserve before they read, so together they never overshoot it (each
+   * checking `below` first could all pass, then all read a full batch). The caller gives the
+   * reservation back with `decrement(room)` once what it read is counted entry by entry.
+   */
+  async reserve(room: number, limit: number): Promise<void> {
+    while (this.count + room > limit) await this.change();
+    this.count += room;
+  }
+
+  private change(): Promise<void> {
+    return new Promise<void>((resolve) => this.listeners.push(resolve));
   }
 
   /** Resolves true when nothing is in flight, false when `timeoutMs` passed first. */

@@ -1,5 +1,6 @@
-import { Queue, Worker } from 'bullmq';
+import type { Queue, Worker } from 'bullmq';
 import type { Logger } from 'pino';
+import { loadBullmq } from '../bullmq-module.js';
 import type { RedisClient } from '../connection/redis-connection.js';
 import { deserializeFields, type SerializedField, serializeFields } from '../encoded-fields.js';
 import type { RedisKeys } from '../keys.js';
@@ -32,6 +33,7 @@ export class RetryScheduler {
   async start(): Promise<void> {
     const name = this.keys.retryQueueName(this.topic, this.group);
     const prefix = this.keys.bullPrefix();
+    const { Queue, Worker } = await loadBullmq();
     this.queue = new Queue(name, { connection: this.connection, prefix });
     // Without a listener BullMQ prints connection errors to the console; log them instead.
     this.queue.on('error', (error) =>

@@ -302,7 +302,7 @@ export class SharedGroupConsumer {
     this.inFlightEntries.set(id, { entry, touchedAt: Date.now() });
     this.inFlight.increment();
     this.metrics.setInFlight(this.inFlight.size);
-    void this.run(id, entry);
+    this.gate.whenFree(() => void this.run(id, entry));
   }
 
   private ackFailed(error: unknown): void {
@@ -310,8 +310,8 @@ export class SharedGroupConsumer {
     this.log.warn({ err: error }, 'ack batch failed; its entries stay pending and are read again');
   }
 
+  /** Runs holding a gate slot, which it releases when done. */
   private async run(id: string, entry: StreamEntry): Promise<void> {
-    if (!this.gate.tryAcquire()) await this.gate.acquire();
     try {
       await this.processor.process(entry, this.abort.signal);
     } catch (error) {

@@ -1,6 +1,7 @@
 import type { EncodedEvent } from '@redstream/codec';
-import { Queue, Worker } from 'bullmq';
+import type { Queue, Worker } from 'bullmq';
 import type { Logger } from 'pino';
+import { loadBullmq } from '../bullmq-module.js';
 import type { RedisClient } from '../connection/redis-connection.js';
 import { deserializeFields, type SerializedField, serializeFields } from '../encoded-fields.js';
 import type { RedisKeys } from '../keys.js';
@@ -69,6 +70,8 @@ export class DelayedDelivery {
   /** Starts appending due events of `topic` in this process. Idempotent. */
   async runWorker(topic: string): Promise<void> {
     if (this.workers.has(topic)) return;
+    const { Worker } = await loadBullmq();
+    if (this.workers.has(topic)) return;
     const worker = new Worker<DelayedJobData>(
       this.keys.delayedQueueName(topic),
       async (job) => {
@@ -99,18 +102,21 @@ export class DelayedDelivery {
   }
 
   private async queue(topic: string): Promise<Queue> {
-    let queue = this.queues.get(topic);
-    if (!queue) {
-      queue = new Queue(this.keys.delayedQueueName(topic), {
-        connection: await this.connection(),
-        prefix: this.keys.bullPrefix(),
-      });
-      // Without a listener BullMQ prints connection errors to the console; log them instead.
-      queue.on('error', (error) =>
-        this.logger?.debug({ err: error, topic }, 'delayed queue connection error'),
-      );
-      this.queues.set(topic, queue);
-    }
+    const existing = this.queues.get(topic);
+    if (existing) return existing;
+    const [{ Queue }, connection] = await Promise.all([loadBullmq(), this.connection()]);
+    // Another call may have created it while this one waited.
+    const created = this.queues.get(topic);
+    if (created) return created;
+    const queue = new Queue(this.keys.delayedQueueName(topic), {
+      connection,
+      prefix: this.keys.bullPrefix(),
+    });
+    // Without a listener BullMQ prints connection errors to the console; log them instead.
+    queue.on('error', (error) =>
+      this.logger?.debug({ err: error, topic }, 'delayed queue connection error'),
+    );
+    this.queues.set(topic, queue);
     return queue;
   }
 }

@@ -1,4 +1,4 @@
-import type { DecodedEvent } from '@redstream/codec';
+import { type DecodedEvent, peekEntryKey } from '@redstream/codec';
 import type { Logger } from 'pino';
 import { pairsToRecord } from '../../admin/reply-parsing.js';
 import { reconnectDelay } from '../../connection/backoff.js';
@@ -62,7 +62,7 @@ export class PartitionWorker {
     private readonly deps: PartitionWorkerDeps,
   ) {
     this.stream = deps.runtime.keys.partitionStream(deps.options.topic, lease.partition);
-    this.scheduler = new KeyScheduler((item) => this.runItem(item));
+    this.scheduler = new KeyScheduler((item) => this.startItem(item));
   }
 
   get partition(): number {
@@ -144,15 +144,21 @@ export class PartitionWorker {
           await this.waitForEntries(waitFrom);
           waitFrom = undefined;
         }
-        await this.deps.inFlight.below(
-          this.deps.options.maxInFlight - this.deps.options.batchSize + 1,
-        );
-        if (this.state !== 'running') break;
-        const { entries, lastDeliveredId, retry } = await this.fetchNew();
+        const { batchSize, maxInFlight } = this.deps.options;
+        // Partitions read at the same time: reserving keeps their sum under maxInFlight.
+        await this.deps.inFlight.reserve(batchSize, maxInFlight);
+        let read: Awaited<ReturnType<PartitionWorker['fetchNew']>>;
+        try {
+          if (this.state !== 'running') break;
+          read = await this.fetchNew();
+          for (const entry of read.entries ?? []) this.enqueue(entry);
+        } finally {
+          this.deps.inFlight.decrement(batchSize);
+        }
+        const { entries, lastDeliveredId, retry } = read;
         if (entries === undefined) return;
         failures = 0;
         if (retry) continue;
-        for (const entry of entries) this.enqueue(entry);
         if (entries.length === 0 && !this.pendingPassNeeded) waitFrom = lastDeliveredId || '$';
       } catch (error) {
         if (this.state !== 'running') break;
@@ -327,30 +333,41 @@ export class PartitionWorker {
     // Fetched while being revoked: the entry stays pending in this consumer and the next
     // owner claims it.
     if (this.state !== 'running' || this.known.has(entry.id)) return;
+    // Only the key is read now; the payload is decoded when the entry's turn comes, so the
+    // decoded objects die young instead of waiting in the queue (and in the old generation).
+    const peeked = entry.fields ? peekEntryKey(entry.fields) : undefined;
     let decoded: DecodedEvent | undefined;
-    let key: string;
-    try {
-      decoded = entry.fields
-        ? this.deps.runtime.codec.decode(splitMetadata(entry.fields).envelope)
-        : undefined;
-      // Keyless events carry no order promise: each is its own key and runs freely.
-      key = decoded?.key ?? `\0${entry.id}`;
-    } catch {
-      // Undecodable: it will be dead-lettered; it must not hold up (or be held by) any key.
-      key = `\0${entry.id}`;
+    let key: string | null = null;
+    if (peeked !== undefined) key = peeked;
+    else if (entry.fields) {
+      try {
+        decoded = this.deps.runtime.codec.decode(splitMetadata(entry.fields).envelope);
+        key = decoded.key;
+      } catch {
+        // Undecodable: it will be dead-lettered; it must not hold up (or be held by) any key.
+      }
     }
     this.known.add(entry.id);
     this.deps.inFlight.increment();
-    this.scheduler.enqueue(key, decoded ? { entry, decoded } : { entry });
+    // Keyless events carry no order promise: each is its own key and runs freely.
+    this.scheduler.enqueue(key ?? `\0${entry.id}`, decoded ? { entry, decoded } : { entry });
   }
 
-  private async runItem(item: WorkItem): Promise<void> {
+  /**
+   * Counts the item as running at once (a revoke waits for it); its handler starts when the
+   * shared gate has a slot. Waiting costs a promise, not a suspended runItem frame.
+   */
+  private startItem(item: WorkItem): Promise<void> {
     this.running++;
-    let holdsGate = false;
+    if (this.deps.gate.tryAcquire()) return this.runItem(item);
+    return new Promise((resolve) => this.deps.gate.whenFree(() => resolve(this.runItem(item))));
+  }
+
+  /** Runs holding a gate slot (released while a retry waits, and at the end). */
+  private async runItem(item: WorkItem): Promise<void> {
+    let holdsGate = true;
     let blockedReported = false;
     try {
-      if (!this.deps.gate.tryAcquire()) await this.deps.gate.acquire();
-      holdsGate = true;
       // Revoked or lost before it started: the entry stays pending for the next owner.
       if (this.state !== 'running') return;
       let inPlaceRetries = 0;
