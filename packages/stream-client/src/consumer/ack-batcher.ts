@@ -16,7 +16,19 @@ export class AckBatcher {
   private scheduled = false;
   private readonly inFlight = new Set<Promise<void>>();
 
-  constructor(private readonly flushStream: FlushFn) {}
+  /** `onBatchFailed` hears of each failed batch once, whoever waits for it. */
+  constructor(
+    private readonly flushStream: FlushFn,
+    private readonly onBatchFailed?: (error: unknown) => void,
+  ) {}
+
+  /**
+   * Adds an ack nobody waits for: a failure reaches `onBatchFailed` once per batch, instead of
+   * each entry allocating its own promise and handler just to observe it.
+   */
+  push(stream: string, id: string): void {
+    void this.add(stream, id);
+  }
 
   add(stream: string, id: string): Promise<void> {
     let batch = this.pending.get(stream);
@@ -42,7 +54,11 @@ export class AckBatcher {
     let send!: () => void;
     const ids: string[] = [];
     const sent = new Promise<void>((resolve, reject) => {
-      send = () => this.flushStream(stream, ids).then(resolve, reject);
+      send = () =>
+        this.flushStream(stream, ids).then(resolve, (error: unknown) => {
+          this.onBatchFailed?.(error);
+          reject(error);
+        });
     });
     // Callers await it; an unobserved rejection must not crash the process in between.
     sent.catch(() => {});

@@ -7,7 +7,12 @@ import { FencedError, NonRetriableError } from '../errors.js';
 import type { RedisKeys } from '../keys.js';
 import { ScriptStatus } from '../scripts/script-status.js';
 import type { ConsumerMetrics } from './consumer-metrics.js';
-import { createHandlerContext, type Effects } from './handler-context.js';
+import {
+  createHandlerContext,
+  type Effects,
+  type HandlerContextScope,
+  traceFields,
+} from './handler-context.js';
 import type { Instrumentation } from './instrumentation.js';
 import { MetadataField, splitMetadata } from './metadata-fields.js';
 import type { StreamEntry } from './stream-entry.js';
@@ -69,7 +74,19 @@ export interface EntryProcessorDeps {
  * Shared by both consumption modes, which differ only in their Settlement and retry mode.
  */
 export class EntryProcessor {
-  constructor(private readonly deps: EntryProcessorDeps) {}
+  private readonly scope: HandlerContextScope;
+
+  constructor(private readonly deps: EntryProcessorDeps) {
+    const { options, keys, redis, logger } = deps;
+    this.scope = {
+      topic: options.topic,
+      group: options.group,
+      consumer: options.consumer,
+      keys,
+      redis,
+      logger,
+    };
+  }
 
   /** `decoded`: the event when the caller already decoded it (ordering key decodes to learn the key). */
   async process(
@@ -117,26 +134,14 @@ export class EntryProcessor {
       );
     }
 
-    const context = createHandlerContext({
-      topic: options.topic,
-      group: options.group,
-      consumer: options.consumer,
-      partition: entry.partition,
-      entryId: entry.id,
+    const context = createHandlerContext(
+      this.scope,
+      event,
+      entry,
       attempt,
-      fencingToken: this.deps.fencingToken?.(entry.partition),
-      keys: this.deps.keys,
-      redis: this.deps.redis,
       signal,
-      childLogger: () =>
-        this.deps.logger.child({
-          eventId: event.id,
-          type: event.type,
-          entryId: entry.id,
-          partition: entry.partition,
-          ...traceFields(event),
-        }),
-    });
+      this.deps.fencingToken?.(entry.partition),
+    );
 
     const started = performance.now();
     try {
@@ -155,40 +160,42 @@ export class EntryProcessor {
       if (status === ScriptStatus.NOT_PENDING) return { kind: 'skipped' };
       if (status === ScriptStatus.DUPLICATE) {
         metrics.recordDuplicate();
-        instrumentation.emit('consumer.duplicate', () => ({
-          eventId: event.id,
-          entryId: entry.id,
-          partition: entry.partition,
-          type: event.type,
-          key: event.key,
-          headers: event.headers,
-        }));
+        this.emitDuplicate(entry, event);
         return { kind: 'duplicate', event };
       }
-    } else if (!(await this.ack(entry))) {
-      return { kind: 'fenced' };
+    } else {
+      // Ordering none acks in batches without waiting: no promise, no await per entry.
+      const acked = settlement.ack(entry);
+      if (acked && !(await settled(acked))) return { kind: 'fenced' };
     }
     metrics.recordHandled(durationMs);
-    instrumentation.emit('consumer.handled', () => ({
+    if (instrumentation.has('consumer.handled')) {
+      instrumentation.emit('consumer.handled', () => ({
+        eventId: event.id,
+        entryId: entry.id,
+        partition: entry.partition,
+        durationMs,
+        attempt,
+      }));
+    }
+    return { kind: 'handled', event };
+  }
+
+  private emitDuplicate(entry: StreamEntry, event: DecodedEvent): void {
+    this.deps.instrumentation.emit('consumer.duplicate', () => ({
       eventId: event.id,
       entryId: entry.id,
       partition: entry.partition,
-      durationMs,
-      attempt,
+      type: event.type,
+      key: event.key,
+      headers: event.headers,
     }));
-    return { kind: 'handled', event };
   }
 
   /** Acks; false when the partition's lease was lost (ordering key). */
   private async ack(entry: StreamEntry): Promise<boolean> {
-    try {
-      const acked = this.deps.settlement.ack(entry);
-      if (acked) await acked;
-      return true;
-    } catch (error) {
-      if (error instanceof FencedError) return false;
-      throw error;
-    }
+    const acked = this.deps.settlement.ack(entry);
+    return acked ? settled(acked) : true;
   }
 
   private async handleFailure(
@@ -298,10 +305,13 @@ function toError(value: unknown): Error {
     : new Error(typeof value === 'string' ? value : JSON.stringify(value));
 }
 
-/** The W3C trace id (second field of `traceparent`) and correlation id, for log lines about the event. */
-export function traceFields(event: DecodedEvent): { traceId?: string; correlationId?: string } {
-  const traceparent = event.headers.traceparent;
-  const traceId = traceparent?.split('-')[1];
-  const correlationId = event.headers['correlation-id'] ?? event.headers.correlationId;
-  return { ...(traceId ? { traceId } : {}), ...(correlationId ? { correlationId } : {}) };
+/** Waits for an ack; false when it was refused because the partition's lease was lost. */
+async function settled(acked: Promise<void>): Promise<boolean> {
+  try {
+    await acked;
+    return true;
+  } catch (error) {
+    if (error instanceof FencedError) return false;
+    throw error;
+  }
 }

@@ -80,53 +80,59 @@ export interface HandlerContext {
   log: Logger;
 }
 
-/** What the consumer knows about an entry when it builds its handler context. */
-export interface HandlerContextFields {
+/** What every event of one subscription shares: built once, referenced by each context. */
+export interface HandlerContextScope {
   topic: string;
   group: string;
   consumer: string;
-  partition: number;
-  entryId: string;
-  attempt: number;
-  fencingToken: number | undefined;
   keys: RedisKeys;
   redis: RedisClient;
-  signal: AbortSignal;
-  /** Builds the per-event child logger; called only when the handler logs. */
-  childLogger: () => Logger;
+  logger: Logger;
+}
+
+/** What the per-event child logger carries. */
+export interface LoggedEvent {
+  id: string;
+  type: string;
+  headers: Readonly<Record<string, string>>;
 }
 
 /**
- * One per delivered event, on the hot path: plain fields, with the effects list and the child
- * logger created only when the handler touches them (most handlers use neither).
+ * One per delivered event, on the hot path: a handful of fields, with the effects list and the
+ * child logger created only when the handler touches them (most handlers use neither). The
+ * subscription-wide values live in one shared scope object instead of being copied per event.
  */
 class EventHandlerContext implements HandlerContext {
-  readonly topic: string;
-  readonly group: string;
-  readonly consumer: string;
-  readonly partition: number;
-  readonly entryId: string;
-  readonly attempt: number;
   readonly fencingToken?: number;
-  readonly redis: RedisClient;
-  readonly signal: AbortSignal;
-  private readonly keys: RedisKeys;
-  private readonly childLogger: () => Logger;
   private lazyEffects: Effects | undefined;
   private lazyLog: Logger | undefined;
 
-  constructor(fields: HandlerContextFields) {
-    this.topic = fields.topic;
-    this.group = fields.group;
-    this.consumer = fields.consumer;
-    this.partition = fields.partition;
-    this.entryId = fields.entryId;
-    this.attempt = fields.attempt;
-    if (fields.fencingToken !== undefined) this.fencingToken = fields.fencingToken;
-    this.redis = fields.redis;
-    this.signal = fields.signal;
-    this.keys = fields.keys;
-    this.childLogger = fields.childLogger;
+  constructor(
+    private readonly scope: HandlerContextScope,
+    private readonly event: LoggedEvent,
+    readonly partition: number,
+    readonly entryId: string,
+    readonly attempt: number,
+    readonly signal: AbortSignal,
+    fencingToken: number | undefined,
+  ) {
+    if (fencingToken !== undefined) this.fencingToken = fencingToken;
+  }
+
+  get topic(): string {
+    return this.scope.topic;
+  }
+
+  get group(): string {
+    return this.scope.group;
+  }
+
+  get consumer(): string {
+    return this.scope.consumer;
+  }
+
+  get redis(): RedisClient {
+    return this.scope.redis;
   }
 
   get effects(): Effects {
@@ -140,17 +146,47 @@ class EventHandlerContext implements HandlerContext {
   }
 
   get log(): Logger {
-    this.lazyLog ??= this.childLogger();
+    this.lazyLog ??= this.scope.logger.child({
+      eventId: this.event.id,
+      type: this.event.type,
+      entryId: this.entryId,
+      partition: this.partition,
+      ...traceFields(this.event),
+    });
     return this.lazyLog;
   }
 
   stateKey(name: string): string {
-    return this.keys.state(this.topic, this.partition, name);
+    return this.scope.keys.state(this.scope.topic, this.partition, name);
   }
 }
 
 export function createHandlerContext(
-  fields: HandlerContextFields,
+  scope: HandlerContextScope,
+  event: LoggedEvent,
+  entry: { partition: number; id: string },
+  attempt: number,
+  signal: AbortSignal,
+  fencingToken: number | undefined,
 ): HandlerContext & { readonly hasEffects: boolean } {
-  return new EventHandlerContext(fields);
+  return new EventHandlerContext(
+    scope,
+    event,
+    entry.partition,
+    entry.id,
+    attempt,
+    signal,
+    fencingToken,
+  );
+}
+
+/** The W3C trace id (second field of `traceparent`) and correlation id, for log lines about the event. */
+export function traceFields(event: { headers: Readonly<Record<string, string>> }): {
+  traceId?: string;
+  correlationId?: string;
+} {
+  const traceparent = event.headers.traceparent;
+  const traceId = traceparent?.split('-')[1];
+  const correlationId = event.headers['correlation-id'] ?? event.headers.correlationId;
+  return { ...(traceId ? { traceId } : {}), ...(correlationId ? { correlationId } : {}) };
 }

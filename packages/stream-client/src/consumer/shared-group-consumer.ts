@@ -58,9 +58,12 @@ export class SharedGroupConsumer {
     this.log = runtime.logger;
     this.gate = new ConcurrencyGate(options.concurrency);
     const redis = runtime.connection.commands;
-    this.acks = new AckBatcher(async (stream, ids) => {
-      await redis.xack(stream, options.group, ...ids);
-    });
+    this.acks = new AckBatcher(
+      async (stream, ids) => {
+        await redis.xack(stream, options.group, ...ids);
+      },
+      (error) => this.ackFailed(error),
+    );
     this.processor = new EntryProcessor({
       options,
       codec: runtime.codec,
@@ -150,7 +153,7 @@ export class SharedGroupConsumer {
     return {
       ack: (entry) => {
         // Not awaited: a failed batch leaves its entries pending; the next pending pass reads them again.
-        this.acks.add(entry.stream, entry.id).catch((error: unknown) => this.ackFailed(error));
+        this.acks.push(entry.stream, entry.id);
         return undefined;
       },
       ackAndMark: (entry, eventId, effects) =>
