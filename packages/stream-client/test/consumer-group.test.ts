@@ -1,6 +1,6 @@
 import { uniqueName, waitFor } from '@redstream/testkit';
 import { Registry } from 'prom-client';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { NonRetriableError, type StreamClient, type Subscription } from '../src/index.js';
 import { useRedis } from './helpers/redis.js';
 
@@ -145,6 +145,48 @@ describe('consumer groups (ordering none)', () => {
       pending: 0,
       retryPending: 0,
     });
+  });
+
+  it('delivers a retry scheduled by a replica that has left, through one that never scheduled any', async () => {
+    // Backoff has full jitter: pin it near its ceiling so the retry is due after the close.
+    const random = vi.spyOn(Math, 'random').mockReturnValue(0.999);
+    onTestFinished(() => random.mockRestore());
+    const topic = await topicWith(await env.client(), 1);
+    const failedBy: string[] = [];
+    const handledBy: string[] = [];
+    const replicas = new Map<string, Subscription>();
+    for (const name of ['r1', 'r2']) {
+      const client = await env.client();
+      replicas.set(
+        name,
+        await client.subscribe({
+          topic,
+          group: 'g',
+          consumer: name,
+          claimIntervalMs: 200,
+          retryBackoff: { baseMs: 1500, maxMs: 1500 },
+          handler: (_event, ctx) => {
+            if (ctx.attempt === 1) {
+              failedBy.push(name);
+              throw new Error('first attempt fails');
+            }
+            handledBy.push(name);
+          },
+        }),
+      );
+    }
+    const producer = (await env.client()).producer();
+    await producer.publish(topic, { type: 'job', key: 'k', payload: {} });
+    await waitFor(() => failedBy.length === 1, { description: 'the first attempt failed' });
+    // The replica that scheduled the retry leaves before it is due; its job stays in Redis.
+    const scheduler = failedBy[0]!;
+    await replicas.get(scheduler)!.close();
+    await waitFor(() => handledBy.length === 1, {
+      description: 'the retry handled by the other replica',
+      timeoutMs: 15_000,
+    });
+    expect(handledBy).toEqual([scheduler === 'r1' ? 'r2' : 'r1']);
+    for (const [name, subscription] of replicas) if (name !== scheduler) await subscription.close();
   });
 
   it('dead-letters garbage entries, non-retriable errors and exhausted retries while the rest flows', async () => {

@@ -21,6 +21,7 @@ interface RetryJobData {
 export class RetryScheduler {
   private queue: Queue | undefined;
   private worker: Worker | undefined;
+  private starting: Promise<void> | undefined;
 
   constructor(
     private readonly connection: RedisClient,
@@ -30,16 +31,42 @@ export class RetryScheduler {
     private readonly logger: Logger,
   ) {}
 
+  /**
+   * BullMQ (about 12 MB per process) is started only when there is retry work: at once when
+   * jobs already wait in the queue (scheduled by an earlier run or another replica), on this
+   * replica's first schedule, or when a later `startIfWorkWaits` finds jobs (the consumer asks
+   * every claim round, so retries of a replica that died are still delivered by the others).
+   */
   async start(): Promise<void> {
+    await this.startIfWorkWaits();
+  }
+
+  async startIfWorkWaits(): Promise<void> {
+    if (this.starting) return;
+    const queue = `${this.keys.bullPrefix()}:${this.keys.retryQueueName(this.topic, this.group)}`;
+    // BullMQ's lists of jobs not yet done (QueueKeys): due, running, delayed, prioritized, paused.
+    const waiting = await this.connection.exists(
+      ...['wait', 'active', 'delayed', 'prioritized', 'paused'].map((list) => `${queue}:${list}`),
+    );
+    if (waiting > 0) await this.ensureStarted();
+  }
+
+  private ensureStarted(): Promise<void> {
+    this.starting ??= this.startBullmq().catch((error: unknown) => {
+      this.starting = undefined;
+      throw error;
+    });
+    return this.starting;
+  }
+
+  private async startBullmq(): Promise<void> {
     const name = this.keys.retryQueueName(this.topic, this.group);
     const prefix = this.keys.bullPrefix();
     const { Queue, Worker } = await loadBullmq();
-    this.queue = new Queue(name, { connection: this.connection, prefix });
+    const queue = new Queue(name, { connection: this.connection, prefix });
     // Without a listener BullMQ prints connection errors to the console; log them instead.
-    this.queue.on('error', (error) =>
-      this.logger.debug({ err: error }, 'retry queue connection error'),
-    );
-    this.worker = new Worker<RetryJobData>(
+    queue.on('error', (error) => this.logger.debug({ err: error }, 'retry queue connection error'));
+    const worker = new Worker<RetryJobData>(
       name,
       async (job) => {
         await this.connection.xadd(
@@ -50,12 +77,14 @@ export class RetryScheduler {
       },
       { connection: this.connection, prefix, concurrency: 32 },
     );
-    this.worker.on('error', (error) => this.logger.warn({ err: error }, 'retry worker error'));
-    await Promise.all([this.queue.waitUntilReady(), this.worker.waitUntilReady()]);
+    worker.on('error', (error) => this.logger.warn({ err: error }, 'retry worker error'));
+    this.queue = queue;
+    this.worker = worker;
+    await Promise.all([queue.waitUntilReady(), worker.waitUntilReady()]);
   }
 
   async schedule(entry: StreamEntry, nextAttempt: number, delayMs: number): Promise<void> {
-    if (!this.queue) throw new Error('RetryScheduler.schedule called before start()');
+    await this.ensureStarted();
     const { envelope, metadata } = splitMetadata(entry.fields ?? []);
     const origin = metadata.get(MetadataField.retryOrigin) ?? `${entry.stream}@${entry.id}`;
     const fields = [
@@ -69,7 +98,7 @@ export class RetryScheduler {
       retryStream: this.keys.retryStream(this.topic, entry.partition, this.group),
       fields: serializeFields(fields),
     };
-    await this.queue.add('retry', data, {
+    await this.queue!.add('retry', data, {
       jobId: `${origin.replaceAll(':', '_')}-${nextAttempt}`,
       delay: delayMs,
       attempts: 10,
@@ -80,6 +109,7 @@ export class RetryScheduler {
   }
 
   async close(): Promise<void> {
+    await this.starting?.catch(() => {});
     await this.worker?.close();
     await this.queue?.close();
   }

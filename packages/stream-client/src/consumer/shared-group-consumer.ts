@@ -338,6 +338,7 @@ export class SharedGroupConsumer {
     try {
       await this.extendRunningClaims();
       await this.claimIdleEntries();
+      await this.retries?.startIfWorkWaits();
       // Cheap but not free (XINFO per stream): every few claim rounds is often enough.
       if (++this.claimRound % 5 === 0) await this.forgetDepartedConsumers();
     } catch (error) {
