@@ -22,6 +22,7 @@ export class RetryScheduler {
   private queue: Queue | undefined;
   private worker: Worker | undefined;
   private starting: Promise<void> | undefined;
+  private closed = false;
 
   constructor(
     private readonly connection: RedisClient,
@@ -42,16 +43,18 @@ export class RetryScheduler {
   }
 
   async startIfWorkWaits(): Promise<void> {
-    if (this.starting) return;
+    if (this.starting || this.closed) return;
     const queue = `${this.keys.bullPrefix()}:${this.keys.retryQueueName(this.topic, this.group)}`;
     // BullMQ's lists of jobs not yet done (QueueKeys): due, running, delayed, prioritized, paused.
     const waiting = await this.connection.exists(
       ...['wait', 'active', 'delayed', 'prioritized', 'paused'].map((list) => `${queue}:${list}`),
     );
-    if (waiting > 0) await this.ensureStarted();
+    // Closed while asking (a claim round racing close()): start nothing that would outlive it.
+    if (waiting > 0 && !this.closed) await this.ensureStarted();
   }
 
   private ensureStarted(): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('retry scheduler is closed'));
     this.starting ??= this.startBullmq().catch((error: unknown) => {
       this.starting = undefined;
       throw error;
@@ -109,6 +112,7 @@ export class RetryScheduler {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await this.starting?.catch(() => {});
     await this.worker?.close();
     await this.queue?.close();
