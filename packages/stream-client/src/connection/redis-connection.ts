@@ -6,6 +6,9 @@ import type { ClusterNodeAddress, ConnectionOptions } from './connection-options
 import { redactRedisUrl } from './redact-url.js';
 import { parseServerFeatures, type ServerFeatures } from './server-features.js';
 
+/** How long close() waits for QUIT before dropping the connection. */
+const QUIT_GRACE_MS = 2000;
+
 export type RedisClient = Redis | Cluster;
 
 /**
@@ -103,11 +106,20 @@ export class RedisConnection {
     this.closed = true;
     for (const reader of this.readers) reader.disconnect();
     this.readers.clear();
-    try {
-      await this.commands.quit();
-    } catch {
-      this.commands.disconnect();
-    }
+    // QUIT waits for the server's reply; a node that stopped answering must not make close()
+    // hang, so after a grace period the sockets are simply dropped.
+    let timer: NodeJS.Timeout | undefined;
+    const answered = await Promise.race([
+      this.commands.quit().then(
+        () => true,
+        () => false,
+      ),
+      new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), QUIT_GRACE_MS);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (!answered) this.commands.disconnect();
   }
 
   private async detectFeatures(): Promise<ServerFeatures> {

@@ -26,4 +26,19 @@ describe('ConcurrencyGate', () => {
     expect(gate.tryAcquire()).toBe(true);
     expect(gate.tryAcquire()).toBe(false);
   });
+
+  it('hands over to a long line of waiters that finish at once without growing the stack', () => {
+    const gate = new ConcurrencyGate(1);
+    expect(gate.tryAcquire()).toBe(true);
+    let finished = 0;
+    // Each waiter releases inside its own start, as work of a revoked partition does.
+    for (let i = 0; i < 50_000; i++)
+      gate.whenFree(() => {
+        finished++;
+        gate.release();
+      });
+    gate.release();
+    expect(finished).toBe(50_000);
+    expect(gate.tryAcquire()).toBe(true);
+  });
 });

@@ -4,8 +4,12 @@
  */
 export class ConcurrencyGate {
   private active = 0;
-  /** Each waiter is called once the slot is handed over to it. */
-  private readonly waiters: Array<() => void> = [];
+  /** Each waiter is called once the slot is handed over to it (FIFO, see nextWaiter). */
+  private waiters: Array<() => void> = [];
+  private waitersHead = 0;
+  /** Waiters given a slot during a release, started by the outermost release call. */
+  private readonly handoffs: Array<() => void> = [];
+  private handingOver = false;
 
   constructor(private readonly limit: number) {}
 
@@ -34,8 +38,35 @@ export class ConcurrencyGate {
 
   release(): void {
     // The releasing holder hands its slot over directly, so `active` stays the same.
-    const next = this.waiters.shift();
-    if (next) next();
-    else this.active--;
+    const next = this.nextWaiter();
+    if (!next) {
+      this.active--;
+      return;
+    }
+    this.handoffs.push(next);
+    // A started waiter may finish at once and release inside this call (work of a revoked
+    // partition returns without running): hand over in a loop here instead of recursing,
+    // which with thousands of queued entries would overflow the stack.
+    if (this.handingOver) return;
+    this.handingOver = true;
+    try {
+      for (let start = this.handoffs.shift(); start; start = this.handoffs.shift()) start();
+    } finally {
+      this.handingOver = false;
+    }
+  }
+
+  /** Array.shift is linear in the queue length: a head index keeps handovers O(1). */
+  private nextWaiter(): (() => void) | undefined {
+    if (this.waitersHead >= this.waiters.length) return undefined;
+    const next = this.waiters[this.waitersHead++];
+    if (this.waitersHead === this.waiters.length) {
+      this.waiters = [];
+      this.waitersHead = 0;
+    } else if (this.waitersHead >= 1024 && this.waitersHead * 2 >= this.waiters.length) {
+      this.waiters = this.waiters.slice(this.waitersHead);
+      this.waitersHead = 0;
+    }
+    return next;
   }
 }
