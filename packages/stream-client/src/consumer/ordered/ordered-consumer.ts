@@ -10,6 +10,7 @@ import { EntryProcessor, type Settlement } from '../entry-processor.js';
 import { ensureGroup } from '../group-setup.js';
 import { InFlightCounter } from '../in-flight-counter.js';
 import type { Instrumentation } from '../instrumentation.js';
+import { settlesWithin } from '../settles-within.js';
 import { type ResolvedSubscribeOptions, startPositionId } from '../subscribe-options.js';
 import { type Assignor, StickyAssignor } from './assignor.js';
 import { PartitionLeases, parseLeaseValue } from './partition-lease.js';
@@ -119,7 +120,9 @@ export class OrderedConsumer {
     if (this.stopping) return;
     this.stopping = true;
     clearTimeout(this.timer);
-    await this.tickRunning;
+    // A heartbeat stuck on an unanswered command must not hold the shutdown; it checks
+    // `stopping` before taking any partition, so letting it finish later is harmless.
+    if (this.tickRunning) await settlesWithin(this.tickRunning, this.options.sessionTimeoutMs);
     // Leave the registry first so the others rebalance at their next heartbeat, then drain and
     // release: they take the partitions as soon as each lease is released.
     await this.runtime.connection.commands

@@ -10,10 +10,14 @@ import { ensureGroup, isNoGroupError } from '../group-setup.js';
 import type { InFlightCounter } from '../in-flight-counter.js';
 import type { Instrumentation } from '../instrumentation.js';
 import { splitMetadata } from '../metadata-fields.js';
+import { settlesWithin } from '../settles-within.js';
 import type { StreamEntry } from '../stream-entry.js';
 import { type ResolvedSubscribeOptions, startPositionId } from '../subscribe-options.js';
 import { KeyScheduler } from './key-scheduler.js';
 import type { HeldLease } from './partition-lease.js';
+
+/** How long past its block time a read may take to end when the partition is given up. */
+const LOOP_STOP_GRACE_MS = 2000;
 
 interface WorkItem {
   entry: StreamEntry;
@@ -93,7 +97,17 @@ export class PartitionWorker {
     this.deps.inFlight.decrement(this.scheduler.stop());
     this.retryAbort.abort();
     await this.interruptRead();
-    await this.loop;
+    if (!(await settlesWithin(this.loop, this.deps.options.blockMs + LOOP_STOP_GRACE_MS))) {
+      // A read whose answer never comes must not hold the shutdown: drop its connection
+      // (its pending command fails and the loop ends; what it read stays pending for the
+      // next owner).
+      this.deps.logger.warn(
+        { partition: this.partition },
+        'partition read did not stop in time; closing its connection',
+      );
+      await this.closeReader();
+      await settlesWithin(this.loop, LOOP_STOP_GRACE_MS);
+    }
     const drained = await this.waitIdle(this.deps.options.drainTimeoutMs);
     let released = false;
     if (drained && this.state === 'revoking') {
