@@ -200,13 +200,7 @@ export class EntryProcessor {
     // Ordering none acks in batches without waiting: no promise to wait for per entry.
     const acked = this.deps.settlement.ack(entry);
     if (!acked) return Promise.resolve(this.handled(entry, event, attempt, durationMs));
-    return acked.then(
-      () => this.handled(entry, event, attempt, durationMs),
-      (error: unknown) => {
-        if (error instanceof FencedError) return FENCED;
-        throw error;
-      },
-    );
+    return afterAck(acked, () => this.handled(entry, event, attempt, durationMs));
   }
 
   private async ackAndMark(
@@ -259,16 +253,9 @@ export class EntryProcessor {
   }
 
   /** Acks an entry there is nothing to handle for; fenced when the partition's lease was lost. */
-  private async ackSkipped(entry: StreamEntry): Promise<ProcessOutcome> {
+  private ackSkipped(entry: StreamEntry): Promise<ProcessOutcome> {
     const acked = this.deps.settlement.ack(entry);
-    if (!acked) return SKIPPED;
-    try {
-      await acked;
-      return SKIPPED;
-    } catch (error) {
-      if (error instanceof FencedError) return FENCED;
-      throw error;
-    }
+    return acked ? afterAck(acked, () => SKIPPED) : Promise.resolve(SKIPPED);
   }
 
   private async handleFailure(
@@ -376,4 +363,12 @@ function toError(value: unknown): Error {
   return value instanceof Error
     ? value
     : new Error(typeof value === 'string' ? value : JSON.stringify(value));
+}
+
+/** The outcome once an ack is done; fenced when it was refused because the lease was lost. */
+function afterAck(acked: Promise<void>, outcome: () => ProcessOutcome): Promise<ProcessOutcome> {
+  return acked.then(outcome, (error: unknown) => {
+    if (error instanceof FencedError) return FENCED;
+    throw error;
+  });
 }
