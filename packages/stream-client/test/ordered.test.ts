@@ -97,6 +97,42 @@ describe.each(targets)('ordering key on %s', (_name, connect) => {
     await Promise.all([...clients, admin].map((client) => client.close()));
   });
 
+  it('takes a partition back after a fenced read when the assignment still gives it to this replica', async () => {
+    const client = await connect();
+    const topic = uniqueName('refenced');
+    await client.ensureTopic(topic, { partitions: 1 });
+    const handled: number[] = [];
+    const lost: string[] = [];
+    const subscription = await client.subscribe<{ n: number }>({
+      topic,
+      group: 'g',
+      consumer: 'c',
+      ordering: 'key',
+      blockMs: 200,
+      heartbeatIntervalMs: 1000,
+      sessionTimeoutMs: 10_000,
+      handler: (event) => void handled.push(event.payload.n),
+    });
+    subscription.on('consumer.partition.lost', ({ reason }) => lost.push(reason));
+    const producer = client.producer();
+    await producer.publish(topic, { type: 't', key: 'k', payload: { n: 1 } });
+    await waitFor(() => handled.length === 1, { description: 'the first event' });
+    // Someone else's value shows up on the lease for a moment; the read the next event wakes
+    // up is fenced (before the heartbeat notices), and the worker stops.
+    await client.redis.set(client.keys.lease(topic, 0, 'g'), 'intruder', 'PX', 1500);
+    await producer.publish(topic, { type: 't', key: 'k', payload: { n: 2 } });
+    await waitFor(() => lost.length > 0, { description: 'the partition lost' });
+    expect(lost[0]).toBe('read fenced');
+    // Still the only member: once the foreign lease expires it is acquired again.
+    await waitFor(() => handled.includes(2), {
+      description: 'the second event, after the partition was taken back',
+      timeoutMs: 15_000,
+    });
+    expect(subscription.ownedPartitions).toEqual([0]);
+    await subscription.close();
+    await client.close();
+  });
+
   it('keeps what its partitions have read and not yet settled within maxInFlight', async () => {
     const client = await connect();
     const topic = uniqueName('backpressure');

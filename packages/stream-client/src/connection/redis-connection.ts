@@ -195,8 +195,23 @@ export class RedisConnection {
         'redis connection error',
       );
     });
-    client.on('ready', () => {
+    const nextGeneration = () =>
       this.generations.set(client, (this.generations.get(client) ?? 0) + 1);
+    if (client instanceof Cluster) {
+      // A cluster client stays 'ready' while one node's connection drops and comes back (a
+      // master restarting), yet a command on that node may have run with its reply lost:
+      // each node's reconnect is a new generation too.
+      // A node's first 'ready' is its lazy first connect, when nothing can have been lost.
+      client.on('+node', (node: Redis) => {
+        let connectedBefore = false;
+        node.on('ready', () => {
+          if (connectedBefore) nextGeneration();
+          connectedBefore = true;
+        });
+      });
+    }
+    client.on('ready', () => {
+      nextGeneration();
       if (lastError)
         this.logger?.info(
           { redis: this.displayTarget, connection: label },

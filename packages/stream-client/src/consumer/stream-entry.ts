@@ -10,6 +10,12 @@ export interface StreamEntry {
   deliveryCount: number;
   /** True when it came from the group's retry stream. */
   fromRetry: boolean;
+  /**
+   * Ordering key: the lease value under which it was read. Its ack is fenced by this value,
+   * not by whatever lease this replica holds on the partition when the ack goes out (after a
+   * loss and a new acquisition, an entry of the old epoch must not be acked under the new).
+   */
+  leaseValue?: string;
 }
 
 type RawEntries = Array<[Buffer, Buffer[] | null]>;

@@ -1,4 +1,4 @@
-import { type LaunchedCluster, launchRedisCluster } from '@redstream/testkit';
+import { type LaunchedCluster, launchRedisCluster, type Persistence } from '@redstream/testkit';
 import { afterAll, beforeAll } from 'vitest';
 import {
   createStreamClient,
@@ -6,12 +6,15 @@ import {
   type StreamClientOptions,
 } from '../../src/index.js';
 
-/** A local 3-master Redis Cluster per test file (or REDIS_CLUSTER_NODES) and clients closed after it. */
-export function useCluster() {
+/**
+ * A local 3-master Redis Cluster per test file (or REDIS_CLUSTER_NODES) and clients closed
+ * after it. `own`: always a private cluster (tests that restart or flush nodes).
+ */
+export function useCluster(options: { own?: boolean; persistence?: Persistence } = {}) {
   let cluster: LaunchedCluster | undefined;
   const clients: StreamClient[] = [];
   beforeAll(async () => {
-    cluster = await launchRedisCluster();
+    cluster = await launchRedisCluster(options);
   }, 60_000);
   afterAll(async () => {
     await Promise.all(clients.map((client) => client.close().catch(() => {})));

@@ -11,6 +11,7 @@ import { ensureGroup } from '../group-setup.js';
 import { InFlightCounter } from '../in-flight-counter.js';
 import type { Instrumentation } from '../instrumentation.js';
 import { settlesWithin } from '../settles-within.js';
+import type { StreamEntry } from '../stream-entry.js';
 import { type ResolvedSubscribeOptions, startPositionId } from '../subscribe-options.js';
 import { type Assignor, StickyAssignor } from './assignor.js';
 import { PartitionLeases, parseLeaseValue } from './partition-lease.js';
@@ -57,20 +58,18 @@ export class OrderedConsumer {
       options.consumer,
       options.sessionTimeoutMs,
     );
-    // Acks of one tick for a partition go out as one fenced script call.
-    this.fencedAcks = new AckBatcher(async (stream, ids) => {
+    // Acks of one tick for a partition and lease go out as one fenced script call.
+    this.fencedAcks = new AckBatcher(async (batchKey, ids) => {
+      const { stream, leaseValue } = parseAckBatchKey(batchKey);
       const partition = this.partitionOfStream(stream);
-      const worker = this.workers.get(partition);
-      if (!worker) throw new FencedError(options.topic, partition, -1);
       const result = await runtime.scripts.ackFenced(
         stream,
         this.leases.leaseKey(partition),
-        worker.lease.value,
+        leaseValue,
         options.group,
         ids,
       );
-      if (result === ScriptStatus.FENCED)
-        throw new FencedError(options.topic, partition, worker.lease.epoch);
+      if (result === ScriptStatus.FENCED) throw new FencedError(options.topic, partition, -1);
     });
     this.processor = new EntryProcessor({
       options,
@@ -188,6 +187,11 @@ export class OrderedConsumer {
     for (const [partition, worker] of this.workers) {
       if (!target.has(partition) && worker.active && !worker.revoking) void this.revoke(worker);
     }
+    // A worker that lost its partition (a fenced read or ack) is finished: forget it, so the
+    // partition is acquired again (a new epoch) while the assignment still gives it to us.
+    for (const [partition, worker] of this.workers) {
+      if (!worker.active) this.workers.delete(partition);
+    }
     for (const partition of target) {
       if (this.stopping) return;
       if (this.workers.has(partition)) continue;
@@ -274,17 +278,28 @@ export class OrderedConsumer {
   private settlement(): Settlement {
     const { scripts, keys } = this.runtime;
     const { topic, group, consumer, deadLetterMaxLen } = this.options;
-    const leaseValue = (partition: number) => {
-      const worker = this.workers.get(partition);
-      if (!worker?.active) throw new FencedError(topic, partition, worker?.lease.epoch ?? -1);
-      return worker.lease.value;
+    // The lease the entry was read under, while this replica still holds it.
+    const leaseValue = (entry: StreamEntry) => {
+      const worker = this.workers.get(entry.partition);
+      const value = entry.leaseValue ?? worker?.lease.value;
+      if (!worker?.active || worker.lease.value !== value)
+        throw new FencedError(topic, entry.partition, worker?.lease.epoch ?? -1);
+      return value;
     };
     return {
-      ack: (entry) => this.fencedAcks.add(entry.stream, entry.id),
+      ack: (entry) => {
+        let value: string;
+        try {
+          value = leaseValue(entry);
+        } catch (error) {
+          return Promise.reject(error);
+        }
+        return this.fencedAcks.add(ackBatchKey(entry.stream, value), entry.id);
+      },
       ackAndMark: async (entry, eventId, effects) => {
         let expectedLease: string;
         try {
-          expectedLease = leaseValue(entry.partition);
+          expectedLease = leaseValue(entry);
         } catch {
           return ScriptStatus.FENCED;
         }
@@ -308,7 +323,7 @@ export class OrderedConsumer {
           lease: this.leases.leaseKey(entry.partition),
           group,
           entryId: entry.id,
-          expectedLease: leaseValue(entry.partition),
+          expectedLease: leaseValue(entry),
           maxLength: deadLetterMaxLen,
           fields: deadLetterFields(entry, { reason, error, attempts, group, consumer }),
         });
@@ -324,4 +339,14 @@ export class OrderedConsumer {
     }
     return -1;
   }
+}
+
+/** Acks are batched per stream and lease value: one fenced call checks one lease. */
+function ackBatchKey(stream: string, leaseValue: string): string {
+  return `${leaseValue}\n${stream}`;
+}
+
+function parseAckBatchKey(batchKey: string): { stream: string; leaseValue: string } {
+  const newline = batchKey.lastIndexOf('\n');
+  return { leaseValue: batchKey.slice(0, newline), stream: batchKey.slice(newline + 1) };
 }

@@ -213,15 +213,19 @@ export class PartitionWorker {
   }
 
   private async readOwnPending(): Promise<void> {
+    const { batchSize, maxInFlight } = this.deps.options;
     let from = '0';
     while (this.state === 'running') {
-      const entries = await this.fetchPending(from);
+      await this.deps.inFlight.reserve(batchSize, maxInFlight);
+      let entries: StreamEntry[] | undefined;
+      try {
+        entries = await this.fetchPending(from);
+        for (const entry of entries ?? []) this.enqueue(entry);
+      } finally {
+        this.deps.inFlight.decrement(batchSize);
+      }
       if (entries === undefined || entries.length === 0) return;
-      for (const entry of entries) this.enqueue(entry);
       from = entries[entries.length - 1]!.id;
-      await this.deps.inFlight.below(
-        this.deps.options.maxInFlight - this.deps.options.batchSize + 1,
-      );
     }
   }
 
@@ -254,6 +258,7 @@ export class PartitionWorker {
         fields: fields && fields.length > 0 ? fields : null,
         deliveryCount: counts.get(entryId) ?? 1,
         fromRetry: false,
+        leaseValue: this.lease.value,
       };
     });
   }
@@ -275,6 +280,15 @@ export class PartitionWorker {
     const leaseKey = runtime.keys.lease(options.topic, this.partition, options.group);
     const generation = runtime.connection.generation(reader);
     const checked = await reader.pipeline().watch(leaseKey).get(leaseKey).exec();
+    // A failed check (connection dropped, a master restarting) is an error to retry, not a
+    // sign that another replica owns the partition.
+    const checkError = checked
+      ? (checked[0]?.[0] ?? checked[1]?.[0])
+      : new Error('no reply to the lease check');
+    if (checkError) {
+      await reader.unwatch().catch(() => {});
+      throw checkError;
+    }
     if (checked?.[1]?.[1] !== this.lease.value) {
       await reader.unwatch().catch(() => {});
       this.fencedOnRead();
@@ -318,6 +332,7 @@ export class PartitionWorker {
       fields: fields && fields.length > 0 ? fields : null,
       deliveryCount: 1,
       fromRetry: false,
+      leaseValue: this.lease.value,
     }));
     let lastDeliveredId = '';
     if (entries.length === 0) {
