@@ -141,15 +141,14 @@ export async function runService<C extends ServiceConfig>(
       logger.info({ reason, graceMs }, 'shutting down');
       const force = setTimeout(() => {
         logger.error({ graceMs }, 'shutdown did not finish within the grace period; exiting');
-        logger.flush();
-        end(1);
+        void flushed(logger).then(() => end(1));
       }, graceMs);
       force.unref();
       abort.abort();
       const clean = await runStopSteps();
       clearTimeout(force);
       logger.info({ durationMs: Date.now() - started }, 'stopped');
-      logger.flush();
+      await flushed(logger);
       end(clean ? exitCode : 1);
     })();
     return shuttingDown;
@@ -178,12 +177,28 @@ export async function runService<C extends ServiceConfig>(
     if (!stopping) {
       logger.fatal({ err: error }, `cannot start: ${(error as Error)?.message ?? String(error)}`);
       await runStopSteps();
-      logger.flush();
+      await flushed(logger);
       end(1);
     }
   }
   return { exited, shutdown };
 }
+
+/**
+ * Resolves once the logger's buffered lines are written (at most a second): stdout is written
+ * asynchronously, and exiting right after the last log call could cut off its final lines.
+ */
+function flushed(logger: Logger): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, FLUSH_TIMEOUT_MS);
+    logger.flush(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+const FLUSH_TIMEOUT_MS = 1000;
 
 function describeUnexpected(error: unknown): string {
   return error instanceof Error ? (error.stack ?? error.message) : String(error);
