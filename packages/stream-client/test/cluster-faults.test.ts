@@ -5,8 +5,7 @@ import { useCluster } from './helpers/cluster.js';
 import { readLedger } from './helpers/effects-ledger.js';
 import { leaseOwners } from './helpers/lease-owners.js';
 import { pendingOf } from './helpers/pending.js';
-import { sequencedEvents } from './helpers/sequenced-events.js';
-import { startWorker } from './helpers/workers.js';
+import { killReplicaHoldingPending, startWorker } from './helpers/workers.js';
 
 // The fault scenarios of crash-recovery.test.ts and ordered-membership.test.ts, on a local
 // 3-master Redis Cluster: every partition's keys share one hash tag, so no step may CROSSSLOT.
@@ -21,26 +20,14 @@ describe('faults on a Redis Cluster', () => {
     const client = await env.client();
     const topic = uniqueName('topic');
     await client.ensureTopic(topic, { partitions: 6 });
-    const common = {
-      CLUSTER_NODES: env.cluster.nodesString,
-      TOPIC: topic,
-      GROUP: 'g',
-      CLAIM_IDLE_MS: '1500',
-      CLAIM_INTERVAL_MS: '300',
-    };
-    const victim = await startWorker({
-      ...common,
-      CONSUMER: 'victim',
-      HANDLER_DELAY_MS: '200',
-      CONCURRENCY: '20',
+    const common = await killReplicaHoldingPending({
+      client,
+      topic,
+      partitions: 6,
+      events: 600,
+      connection: { CLUSTER_NODES: env.cluster.nodesString },
+      track: (worker) => workers.push(worker),
     });
-    workers.push(victim);
-    await client.producer().publishMany(topic, sequencedEvents(600, 40));
-    await waitFor(async () => (await pendingOf(client, topic, 6, 'victim')) >= 20, {
-      description: 'the victim to hold pending entries',
-    });
-    victim.signal('SIGKILL');
-    await victim.exited;
     workers.push(
       await startWorker({ ...common, CONSUMER: 'survivor-1' }),
       await startWorker({ ...common, CONSUMER: 'survivor-2' }),

@@ -5,7 +5,7 @@ import { ledgerHandler } from './helpers/ledger-handler.js';
 import { pendingOf } from './helpers/pending.js';
 import { useRedis } from './helpers/redis.js';
 import { sequencedEvents } from './helpers/sequenced-events.js';
-import { startWorker } from './helpers/workers.js';
+import { killReplicaHoldingPending, startWorker } from './helpers/workers.js';
 
 const env = useRedis();
 const workers: ServiceProcess[] = [];
@@ -19,26 +19,14 @@ describe('crash recovery (ordering none)', () => {
     const client = await env.client();
     const topic = uniqueName('topic');
     await client.ensureTopic(topic, { partitions: 4 });
-    const common = {
-      REDIS_URL: env.redis.url,
-      TOPIC: topic,
-      GROUP: 'g',
-      CLAIM_IDLE_MS: '1500',
-      CLAIM_INTERVAL_MS: '300',
-    };
-    const victim = await startWorker({
-      ...common,
-      CONSUMER: 'victim',
-      HANDLER_DELAY_MS: '200',
-      CONCURRENCY: '20',
+    const common = await killReplicaHoldingPending({
+      client,
+      topic,
+      partitions: 4,
+      events: 400,
+      connection: { REDIS_URL: env.redis.url },
+      track: (worker) => workers.push(worker),
     });
-    workers.push(victim);
-    await client.producer().publishMany(topic, sequencedEvents(400, 40));
-    await waitFor(async () => (await pendingOf(client, topic, 4, 'victim')) >= 20, {
-      description: 'the victim to hold pending entries',
-    });
-    victim.signal('SIGKILL');
-    await victim.exited;
     const killedAt = Date.now();
     const stranded = await pendingOf(client, topic, 4, 'victim');
     expect(stranded).toBeGreaterThan(0);

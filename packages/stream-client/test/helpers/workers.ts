@@ -1,6 +1,9 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ServiceProcess } from '@redstream/testkit';
+import { ServiceProcess, waitFor } from '@redstream/testkit';
+import type { StreamClient } from '../../src/index.js';
+import { pendingOf } from './pending.js';
+import { sequencedEvents } from './sequenced-events.js';
 
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -23,4 +26,43 @@ export async function startWorker(env: WorkerEnv): Promise<ServiceProcess> {
   );
   await worker.waitForLine(/"event":"ready"/, 30_000);
   return worker;
+}
+
+/**
+ * The crash scenario's first half: a slow 'victim' replica (ordering none, claimIdleMs 1.5 s,
+ * claim interval 0.3 s) takes events, and is SIGKILLed once it holds at least 20 pending.
+ * Returns the environment survivors should share with it.
+ */
+export async function killReplicaHoldingPending(scenario: {
+  client: StreamClient;
+  topic: string;
+  partitions: number;
+  events: number;
+  /** REDIS_URL or CLUSTER_NODES. */
+  connection: Pick<WorkerEnv, 'REDIS_URL' | 'CLUSTER_NODES'>;
+  /** Every started worker is handed here, so the test's cleanup stops it. */
+  track: (worker: ServiceProcess) => void;
+}): Promise<{ TOPIC: string; GROUP: string; [name: string]: string | undefined }> {
+  const { client, topic, partitions } = scenario;
+  const common = {
+    ...scenario.connection,
+    TOPIC: topic,
+    GROUP: 'g',
+    CLAIM_IDLE_MS: '1500',
+    CLAIM_INTERVAL_MS: '300',
+  };
+  const victim = await startWorker({
+    ...common,
+    CONSUMER: 'victim',
+    HANDLER_DELAY_MS: '200',
+    CONCURRENCY: '20',
+  });
+  scenario.track(victim);
+  await client.producer().publishMany(topic, sequencedEvents(scenario.events, 40));
+  await waitFor(async () => (await pendingOf(client, topic, partitions, 'victim')) >= 20, {
+    description: 'the victim to hold pending entries',
+  });
+  victim.signal('SIGKILL');
+  await victim.exited;
+  return common;
 }
