@@ -1,10 +1,9 @@
-import { performance } from 'node:perf_hooks';
 import { Queue, Worker } from 'bullmq';
 import { type BenchEvent, benchEvent, wallClockMs } from '../bench-event.js';
 import type { ConsumeTask, PreloadTask, ProduceTask, RateProduceTask } from '../runner/protocol.js';
 import { ConsumerTally } from './consumer-tally.js';
 import { publishAtRate } from './paced-publisher.js';
-import { runWorker } from './worker-harness.js';
+import { runWorker, timedProduce } from './worker-harness.js';
 
 /** BullMQ connection options from the bench's Redis URL (workers need maxRetriesPerRequest null). */
 function connection(url: string) {
@@ -37,19 +36,9 @@ runWorker('bullmq', {
   async produce(task: ProduceTask, control) {
     const queue = queueOf(task);
     await queue.waitUntilReady();
-    const cpuAtStart = process.cpuUsage();
-    const start = performance.now();
-    await addEvents(queue, task);
-    const cpu = process.cpuUsage(cpuAtStart);
-    const elapsedMs = performance.now() - start;
+    const result = await timedProduce(task, control, () => addEvents(queue, task));
     await queue.close();
-    return {
-      role: 'produce',
-      events: task.events,
-      elapsedMs,
-      cpuMs: (cpu.user + cpu.system) / 1000,
-      peakRssMb: control.peakRssMb(),
-    };
+    return result;
   },
 
   async preload(task: PreloadTask, control) {

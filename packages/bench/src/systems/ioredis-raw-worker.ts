@@ -1,11 +1,10 @@
-import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import { benchEvent, wallClockMs } from '../bench-event.js';
 import type { ConsumeTask, PreloadTask, ProduceTask, RateProduceTask } from '../runner/protocol.js';
 import { ConsumerTally } from './consumer-tally.js';
 import { publishAtRate } from './paced-publisher.js';
 import { rawFields, rawPayload, rawStagedStream, rawStream } from './raw-entry.js';
-import { runWorker } from './worker-harness.js';
+import { runWorker, timedProduce } from './worker-harness.js';
 
 type ReadReply = Array<[Buffer, Array<[Buffer, Buffer[]]>]> | null;
 
@@ -18,19 +17,11 @@ runWorker('ioredis-raw', {
   async produce(task: ProduceTask, control) {
     const redis = new Redis(task.url, { connectionName: 'bench:raw' });
     await redis.ping();
-    const cpuAtStart = process.cpuUsage();
-    const start = performance.now();
-    await appendEvents(redis, task, (partition) => rawStream(task.topic, partition));
-    const cpu = process.cpuUsage(cpuAtStart);
-    const elapsedMs = performance.now() - start;
+    const result = await timedProduce(task, control, () =>
+      appendEvents(redis, task, (partition) => rawStream(task.topic, partition)),
+    );
     redis.disconnect();
-    return {
-      role: 'produce',
-      events: task.events,
-      elapsedMs,
-      cpuMs: (cpu.user + cpu.system) / 1000,
-      peakRssMb: control.peakRssMb(),
-    };
+    return result;
   },
 
   async preload(task: PreloadTask, control) {

@@ -1,10 +1,9 @@
-import { performance } from 'node:perf_hooks';
 import type { StreamClient } from '@redstream/stream-client';
 import { type BenchPayload, benchEvent, wallClockMs } from '../bench-event.js';
 import type { ConsumeTask, PreloadTask, ProduceTask, RateProduceTask } from '../runner/protocol.js';
 import { ConsumerTally } from './consumer-tally.js';
 import { publishAtRate } from './paced-publisher.js';
-import { runWorker } from './worker-harness.js';
+import { runWorker, timedProduce } from './worker-harness.js';
 
 /** Staged copy of a topic: filled before the run, renamed over the live topic at go. */
 function stagedTopic(topic: string): string {
@@ -28,24 +27,11 @@ runWorker('redstream', {
     const client = await connect(task.url);
     await client.ensureTopic(task.topic, { partitions: task.partitions });
     const producer = client.producer();
-    const cpuAtStart = process.cpuUsage();
-    const start = performance.now();
-    for (let from = 0; from < task.events; from += task.batchSize) {
-      const batch = [];
-      for (let i = from; i < Math.min(task.events, from + task.batchSize); i++)
-        batch.push(benchEvent(i, task.distinctKeys));
-      await producer.publishMany(task.topic, batch);
-    }
-    const cpu = process.cpuUsage(cpuAtStart);
-    const elapsedMs = performance.now() - start;
+    const result = await timedProduce(task, control, () =>
+      publishInBatches(producer, task.topic, task),
+    );
     await client.close();
-    return {
-      role: 'produce',
-      events: task.events,
-      elapsedMs,
-      cpuMs: (cpu.user + cpu.system) / 1000,
-      peakRssMb: control.peakRssMb(),
-    };
+    return result;
   },
 
   async preload(task: PreloadTask, control) {
@@ -54,12 +40,7 @@ runWorker('redstream', {
     await client.ensureTopic(task.topic, { partitions: task.partitions });
     await client.ensureTopic(staged, { partitions: task.partitions });
     const producer = client.producer();
-    for (let from = 0; from < task.events; from += task.batchSize) {
-      const batch = [];
-      for (let i = from; i < Math.min(task.events, from + task.batchSize); i++)
-        batch.push(benchEvent(i, task.distinctKeys));
-      await producer.publishMany(staged, batch);
-    }
+    await publishInBatches(producer, staged, task);
     const renames: Array<[string, string]> = [];
     for (let partition = 0; partition < task.partitions; partition++) {
       const from = client.keys.partitionStream(staged, partition);
@@ -112,6 +93,20 @@ runWorker('redstream', {
     return { role: 'rate-produce', sent, elapsedMs, peakRssMb: control.peakRssMb() };
   },
 });
+
+/** Publishes events 0 .. task.events - 1 with publishMany, task.batchSize at a time. */
+async function publishInBatches(
+  producer: ReturnType<StreamClient['producer']>,
+  topic: string,
+  task: ProduceTask | PreloadTask,
+): Promise<void> {
+  for (let from = 0; from < task.events; from += task.batchSize) {
+    const batch = [];
+    for (let i = from; i < Math.min(task.events, from + task.batchSize); i++)
+      batch.push(benchEvent(i, task.distinctKeys));
+    await producer.publishMany(topic, batch);
+  }
+}
 
 function withOwned(owned: number[] | undefined): { owned?: number[] } {
   return owned ? { owned } : {};

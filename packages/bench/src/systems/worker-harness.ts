@@ -1,6 +1,9 @@
+import { performance } from 'node:perf_hooks';
 import type {
   ChildMessage,
   ParentMessage,
+  ProduceResult,
+  ProduceTask,
   WorkerResult,
   WorkerRole,
   WorkerTask,
@@ -118,4 +121,23 @@ export function runWorker(system: string, roles: RoleTable): void {
   });
   // The parent went away (bench interrupted): nothing left to report to.
   process.on('disconnect', () => process.exit(1));
+}
+
+/** Runs a system's append of the produce task, timed by wall clock and by this process's CPU. */
+export async function timedProduce(
+  task: ProduceTask,
+  control: WorkerControl,
+  append: () => Promise<unknown>,
+): Promise<ProduceResult> {
+  const cpuAtStart = process.cpuUsage();
+  const start = performance.now();
+  await append();
+  const cpu = process.cpuUsage(cpuAtStart);
+  return {
+    role: 'produce',
+    events: task.events,
+    elapsedMs: performance.now() - start,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    peakRssMb: control.peakRssMb(),
+  };
 }
