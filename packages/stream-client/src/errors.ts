@@ -113,3 +113,17 @@ export class ClosedError extends StreamClientError {
     super('RS_CLOSED', `${what} is closed`);
   }
 }
+
+/**
+ * Redis may evict keys (a maxmemory-policy other than noeviction) and the client was told to
+ * refuse that (`requireNoEviction`). Eviction silently drops stream entries, groups and leases,
+ * so this is a configuration problem to fix on the server, not a connection to retry.
+ */
+export class EvictionPolicyError extends StreamClientError {
+  constructor(
+    readonly policy: string,
+    message: string,
+  ) {
+    super('RS_CONFIG_EVICTION_POLICY', message);
+  }
+}

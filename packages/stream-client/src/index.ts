@@ -30,6 +30,7 @@ export { Subscription } from './consumer/subscription.js';
 export {
   ClosedError,
   ConnectionError,
+  EvictionPolicyError,
   FencedError,
   InvalidNameError,
   InvalidOptionError,

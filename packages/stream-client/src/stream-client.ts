@@ -11,7 +11,7 @@ import { OrderedConsumer } from './consumer/ordered/ordered-consumer.js';
 import { SharedGroupConsumer } from './consumer/shared-group-consumer.js';
 import { resolveSubscribeOptions, type SubscribeOptions } from './consumer/subscribe-options.js';
 import { Subscription } from './consumer/subscription.js';
-import { ClosedError } from './errors.js';
+import { ClosedError, EvictionPolicyError } from './errors.js';
 import { RedisKeys } from './keys.js';
 import { DelayedDelivery } from './producer/delayed-delivery.js';
 import { Producer, type ProducerOptions } from './producer/producer.js';
@@ -75,7 +75,7 @@ export class StreamClient {
       const message = `Redis maxmemory-policy is ${policy}: under memory pressure Redis may evict stream entries, groups and leases; use noeviction`;
       if (options.requireNoEviction) {
         await connection.close();
-        throw new ClosedError(message);
+        throw new EvictionPolicyError(policy, message);
       }
       client.logger.warn({ maxmemoryPolicy: policy }, message);
     }

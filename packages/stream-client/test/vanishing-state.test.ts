@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { ClosedError } from '../src/index.js';
+import { EvictionPolicyError, StreamClientError } from '../src/index.js';
 import { useRedis } from './helpers/redis.js';
 import { stateVanishesUnderReaders } from './helpers/state-fault-scenarios.js';
 
@@ -32,7 +32,14 @@ describe('maxmemory-policy check', () => {
     const client = await env.client({ logger });
     expect(client.connection.features.maxmemoryPolicy).toBe('allkeys-lru');
     expect(lines.some((line) => line.includes('maxmemory-policy is allkeys-lru'))).toBe(true);
-    await expect(env.client({ requireNoEviction: true })).rejects.toBeInstanceOf(ClosedError);
+    // A configuration problem, not a closed client: its own type and code.
+    const refused = await env
+      .client({ requireNoEviction: true })
+      .catch((caught: unknown) => caught);
+    expect(refused).toBeInstanceOf(StreamClientError);
+    expect(refused).toMatchObject({ code: 'RS_CONFIG_EVICTION_POLICY', retriable: false });
+    expect(refused).toBeInstanceOf(EvictionPolicyError);
+    expect((refused as Error).message).toMatch(/maxmemory-policy is allkeys-lru/);
     await admin.redis.config('SET', 'maxmemory-policy', 'noeviction');
   });
 });
