@@ -1,3 +1,5 @@
+import type { CodecError, CodecErrorCode } from '@redstream/codec';
+
 /**
  * Every error the stream client throws is a StreamClientError with a stable `code`
  * (`RS_<AREA>_<PROBLEM>`) and `retriable`, so callers can branch on the code and retry
@@ -125,5 +127,25 @@ export class EvictionPolicyError extends StreamClientError {
     message: string,
   ) {
     super('RS_CONFIG_EVICTION_POLICY', message);
+  }
+}
+
+/**
+ * The codec refused an event given to publish (a payload it cannot carry, a bad type, id or
+ * key, a schema violation...). Nothing of the call was appended. `cause` is the CodecError;
+ * its stable code is `codecCode`, and `index` is the event's position in a publishMany batch.
+ */
+export class InvalidEventError extends StreamClientError {
+  readonly codecCode: CodecErrorCode;
+  readonly index: number | undefined;
+
+  constructor(cause: CodecError, index?: number) {
+    super(
+      'RS_EVENT_INVALID',
+      `${index === undefined ? 'event' : `event ${index}`} refused by the codec (${cause.code}): ${cause.message}`,
+      { retriable: false, cause },
+    );
+    this.codecCode = cause.code;
+    this.index = index;
   }
 }

@@ -32,6 +32,7 @@ export {
   ConnectionError,
   EvictionPolicyError,
   FencedError,
+  InvalidEventError,
   InvalidNameError,
   InvalidOptionError,
   NonRetriableError,

@@ -1,9 +1,12 @@
+import { CodecError } from '@redstream/codec';
 import { uniqueName, waitFor } from '@redstream/testkit';
 import { describe, expect, it } from 'vitest';
 import {
+  InvalidEventError,
   InvalidNameError,
   PartitionMismatchError,
   partitionFor,
+  StreamClientError,
   TopicNotFoundError,
 } from '../src/index.js';
 import { useRedis } from './helpers/redis.js';
@@ -131,6 +134,39 @@ describe('producer', () => {
     );
     expect(await client.redis.xlen(client.keys.partitionStream(topic, 0))).toBe(500);
   });
+});
+
+describe('events the codec refuses', () => {
+  const circular: Record<string, unknown> = { a: 1 };
+  circular.self = circular;
+  const cases: Array<[string, { type: string; payload: unknown }, string]> = [
+    ['a function payload', { type: 't', payload: { f: () => 1 } }, 'CODEC_UNSUPPORTED_VALUE'],
+    ['a circular payload', { type: 't', payload: circular }, 'CODEC_NESTING_TOO_DEEP'],
+    ['an empty type', { type: '', payload: 1 }, 'CODEC_BAD_EVENT'],
+  ];
+
+  it.each(cases)(
+    'rejects %s with an InvalidEventError (a StreamClientError) and appends nothing',
+    async (_, event, codecCode) => {
+      const client = await env.client();
+      const topic = uniqueName('topic');
+      await client.ensureTopic(topic, { partitions: 1 });
+      const producer = client.producer();
+      for (const attempt of [
+        () => producer.publish(topic, event),
+        () => producer.publishMany(topic, [{ type: 'ok', payload: 1 }, event]),
+        () => producer.publish(topic, event, { delayMs: 60_000 }),
+      ]) {
+        const error = await attempt().catch((caught: unknown) => caught);
+        expect(error).toBeInstanceOf(StreamClientError);
+        expect(error).toBeInstanceOf(InvalidEventError);
+        expect(error).toMatchObject({ code: 'RS_EVENT_INVALID', retriable: false, codecCode });
+        expect((error as Error).cause).toBeInstanceOf(CodecError);
+        expect(((error as Error).cause as CodecError).code).toBe(codecCode);
+      }
+      expect(await client.redis.xlen(client.keys.partitionStream(topic, 0))).toBe(0);
+    },
+  );
 });
 
 describe('delayed publish', () => {

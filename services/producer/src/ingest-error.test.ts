@@ -1,6 +1,7 @@
 import { CodecError } from '@redstream/codec';
 import {
   ConnectionError,
+  InvalidEventError,
   InvalidNameError,
   StreamClientError,
   TopicNotFoundError,
@@ -35,6 +36,22 @@ describe('fromPublishError', () => {
     expect(
       fromPublishError(new CodecError('CODEC_UNKNOWN_TYPE', 'no such type', {}), true),
     ).toMatchObject({ statusCode: 422, reason: 'unknown-type' });
+  });
+
+  it("maps the stream client's InvalidEventError like the CodecError it wraps", () => {
+    const cause = new CodecError('CODEC_UNSUPPORTED_VALUE', 'payload holds a function at f', {
+      path: 'f',
+    });
+    expect(fromPublishError(new InvalidEventError(cause), true)).toMatchObject({
+      statusCode: 400,
+      reason: 'invalid-event',
+      details: { path: 'payload.f' },
+    });
+    expect(fromPublishError(new InvalidEventError(cause, 2), true)).toMatchObject({
+      statusCode: 400,
+      reason: 'invalid-event',
+      details: { index: 2, path: 'events[2].payload.f' },
+    });
   });
 
   it('keeps anything else a 500 instead of guessing from the message', () => {

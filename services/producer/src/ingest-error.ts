@@ -1,6 +1,7 @@
 import { CodecError } from '@redstream/codec';
 import {
   ConnectionError,
+  InvalidEventError,
   InvalidNameError,
   PartitionMismatchError,
   StreamClientError,
@@ -82,6 +83,9 @@ export function fromCodecError(error: CodecError, index: number, batch: boolean)
 export function fromPublishError(error: unknown, redisReady: boolean): IngestError {
   if (error instanceof IngestError) return error;
   if (error instanceof CodecError) return fromCodecError(error, 0, false);
+  // The producer wraps codec refusals; the CodecError inside says what and where.
+  if (error instanceof InvalidEventError && error.cause instanceof CodecError)
+    return fromCodecError(error.cause, error.index ?? 0, error.index !== undefined);
   if (error instanceof InvalidNameError)
     return new IngestError(400, 'invalid-topic', error.message);
   if (error instanceof TopicNotFoundError)

@@ -1,8 +1,8 @@
-import type { Codec, EncodedEvent, EventInput } from '@redstream/codec';
+import { type Codec, type EncodedEvent, type EventInput, isCodecError } from '@redstream/codec';
 import type { Logger } from 'pino';
 import { isConnectionError } from '../connection/connection-errors.js';
 import type { RedisClient } from '../connection/redis-connection.js';
-import { ConnectionError, InvalidOptionError } from '../errors.js';
+import { ConnectionError, InvalidEventError, InvalidOptionError } from '../errors.js';
 import type { RedisKeys } from '../keys.js';
 import { partitionFor } from '../partitioner.js';
 import { queuePublishIdempotent, registerScripts } from '../scripts/lua-scripts.js';
@@ -108,20 +108,21 @@ export class Producer {
     if (options.delayMs !== undefined || options.at !== undefined) {
       return this.schedule(info, event, options);
     }
-    const [result] = await this.appendAll(info, [this.prepare(info, event, 0)]);
+    const [result] = await this.appendAll(info, [this.prepare(info, event, 0, false)]);
     return result!;
   }
 
   /**
    * Publishes many events, pipelined per partition (never one awaited round trip each).
-   * Results are in input order. Encoding errors reject the whole call before anything is sent.
+   * Results are in input order. An event the codec refuses rejects the whole call, before
+   * anything is sent, with an InvalidEventError naming its index.
    */
   async publishMany<P>(
     topic: string,
     events: ReadonlyArray<EventInput<P>>,
   ): Promise<PublishResult[]> {
     const info = await this.topics.requireTopic(topic);
-    const prepared = events.map((event, index) => this.prepare(info, event, index));
+    const prepared = events.map((event, index) => this.prepare(info, event, index, true));
     return this.appendAll(info, prepared);
   }
 
@@ -138,8 +139,26 @@ export class Producer {
     return result!;
   }
 
-  private prepare<P>(info: TopicInfo, event: EventInput<P>, index: number): PreparedEvent {
-    const encoded = this.codec.encode(event);
+  /**
+   * Encodes, turning a codec refusal into an InvalidEventError: callers of publish see only
+   * StreamClientErrors, and the CodecError (with its code and path) stays reachable as `cause`.
+   */
+  private encode<P>(event: EventInput<P>, index?: number): EncodedEvent {
+    try {
+      return this.codec.encode(event);
+    } catch (error) {
+      if (isCodecError(error)) throw new InvalidEventError(error, index);
+      throw error;
+    }
+  }
+
+  private prepare<P>(
+    info: TopicInfo,
+    event: EventInput<P>,
+    index: number,
+    inBatch: boolean,
+  ): PreparedEvent {
+    const encoded = this.encode(event, inBatch ? index : undefined);
     const idempotence = this.options.idempotence;
     const idempotent =
       idempotence === 'always' || (idempotence === 'explicit-ids' && event.id !== undefined);
@@ -226,7 +245,7 @@ export class Producer {
     event: EventInput<P>,
     options: PublishOptions,
   ): Promise<PublishResult & ScheduledPublish> {
-    const encoded = this.codec.encode(event);
+    const encoded = this.encode(event);
     const partition = partitionFor(event.key, encoded.id, info.partitions);
     const dueAt =
       options.at !== undefined
