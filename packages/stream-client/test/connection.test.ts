@@ -1,4 +1,6 @@
 import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   findServerBinary,
   getFreePort,
@@ -9,7 +11,7 @@ import {
 } from '@redstream/testkit';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConnectionError, createStreamClient } from '../src/index.js';
+import { ConnectionError, createStreamClient, InvalidOptionError } from '../src/index.js';
 import { useRedis } from './helpers/redis.js';
 import { createTlsFiles } from './helpers/tls-certificates.js';
 
@@ -74,6 +76,46 @@ describe('connections', () => {
     expect(error).toBeInstanceOf(ConnectionError);
     expect((error as Error).message).toContain(`redis://u:***@127.0.0.1:${port}`);
     expect(Date.now() - started).toBeLessThan(5000);
+  });
+});
+
+describe('connection URLs', () => {
+  it('refuses a URL it cannot use at once, naming the option and hiding the password', async () => {
+    const port = await getFreePort();
+    const cases: Array<[string, RegExp]> = [
+      ['not a url', /received "not a url"/],
+      // ioredis took http://host:port for a unix socket path "//host:port" and timed out.
+      [`http://127.0.0.1:${port}`, /received "http:\/\/127\.0\.0\.1:\d+\/?"/],
+      ['redis://u:s3cret@127.0.0.1:99999', /received "<unparseable url>"/],
+      ['redis://u:s3cret@127.0.0.1:6379/not-a-db', /redis:\/\/u:\*\*\*@127\.0\.0\.1:6379/],
+      ['redis://', /received "redis:\/\/"/],
+    ];
+    for (const [url, received] of cases) {
+      const started = Date.now();
+      const error = await createStreamClient({ url, connectTimeoutMs: 5000 }).catch(
+        (caught: unknown) => caught,
+      );
+      expect(error, url).toBeInstanceOf(InvalidOptionError);
+      expect(error, url).toMatchObject({ code: 'RS_CONFIG_INVALID_OPTION' });
+      expect((error as Error).message, url).toMatch(/^option url: expected redis:\/\//);
+      expect((error as Error).message, url).toMatch(received);
+      expect((error as Error).message, url).not.toContain('s3cret');
+      expect(Date.now() - started, url).toBeLessThan(500);
+    }
+  });
+
+  it('connects to a unix socket path', async (context) => {
+    const socket = join(tmpdir(), `redstream-${process.pid}-${Date.now()}.sock`);
+    const server = await launchRedis({ own: true, args: ['--unixsocket', socket] });
+    try {
+      if (server.source !== 'binary') context.skip('a unix socket needs a local redis-server');
+      const client = await createStreamClient({ url: socket, connectTimeoutMs: 5000 });
+      expect(await client.redis.ping()).toBe('PONG');
+      await client.close();
+    } finally {
+      await server.stop();
+      rmSync(socket, { force: true });
+    }
   });
 });
 

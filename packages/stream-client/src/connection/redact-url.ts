@@ -1,5 +1,7 @@
 /** Hides the password of a Redis URL for logs: `redis://u:secret@h` -> `redis://u:***@h`. */
 export function redactRedisUrl(url: string): string {
+  // A unix socket path: its query string (ioredis reads options such as a password there) is dropped.
+  if (url.startsWith('/') && !url.startsWith('//')) return url.split('?', 1)[0]!;
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = '***';

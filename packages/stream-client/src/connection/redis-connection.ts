@@ -4,10 +4,13 @@ import { ConnectionError, InvalidOptionError, StreamClientError } from '../error
 import { reconnectDelay } from './backoff.js';
 import type { ClusterNodeAddress, ConnectionOptions } from './connection-options.js';
 import { redactRedisUrl } from './redact-url.js';
+import { assertRedisUrl } from './redis-url.js';
 import { parseServerFeatures, type ServerFeatures } from './server-features.js';
 
 /** How long close() waits for QUIT before dropping the connection. */
 const QUIT_GRACE_MS = 2000;
+
+const DEFAULT_URL = 'redis://127.0.0.1:6379';
 
 export type RedisClient = Redis | Cluster;
 
@@ -36,7 +39,7 @@ export class RedisConnection {
       this.displayTarget = `cluster ${nodes.map((node) => `${node.host}:${node.port}`).join(',')}`;
       this.commands = new Cluster(nodes, this.clusterOptions('commands', true));
     } else {
-      const url = options.url ?? 'redis://127.0.0.1:6379';
+      const url = assertRedisUrl(options.url ?? DEFAULT_URL);
       this.displayTarget = redactRedisUrl(url);
       this.commands = new Redis(url, this.redisOptions('commands', true));
     }
@@ -78,7 +81,7 @@ export class RedisConnection {
     const nodes = parseClusterNodes(this.options.clusterNodes);
     const reader = nodes
       ? new Cluster(nodes, this.clusterOptions(label, false))
-      : new Redis(this.options.url ?? 'redis://127.0.0.1:6379', this.redisOptions(label, false));
+      : new Redis(this.options.url ?? DEFAULT_URL, this.redisOptions(label, false));
     this.watch(reader, label);
     this.readers.add(reader);
     await waitUntilReady(reader, this.options.connectTimeoutMs ?? 10_000, this.displayTarget);
