@@ -77,6 +77,18 @@ describe('connections', () => {
     expect((error as Error).message).toContain(`redis://u:***@127.0.0.1:${port}`);
     expect(Date.now() - started).toBeLessThan(5000);
   });
+
+  it('takes a refused connection as definitive with the default options: fails within 2 s', async () => {
+    const port = await getFreePort();
+    const started = Date.now();
+    const error = await createStreamClient({ url: `redis://u:pw@127.0.0.1:${port}` }).catch(
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect((error as Error).message).toContain(`redis://u:***@127.0.0.1:${port}`);
+    expect((error as Error).message).toMatch(/ECONNREFUSED/);
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
 });
 
 describe('connection URLs', () => {

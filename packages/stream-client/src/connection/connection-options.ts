@@ -26,6 +26,12 @@ export interface ConnectionOptions {
   username?: string;
   password?: string;
   tls?: TlsOptions;
+  /**
+   * How long a connection may take to become ready before `RS_CONNECTION` (default 10000): a
+   * server that accepts and never answers, a slow TLS handshake, a server still loading. A
+   * refused connection or an unknown host at the first connect fails at once instead: nothing
+   * will answer there.
+   */
   connectTimeoutMs?: number;
   /**
    * Fail commands at once while disconnected instead of queueing them until the connection is

@@ -12,6 +12,9 @@ const QUIT_GRACE_MS = 2000;
 
 const DEFAULT_URL = 'redis://127.0.0.1:6379';
 
+/** How long a connection may take to become ready (a server that accepts and never answers). */
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
 export type RedisClient = Redis | Cluster;
 
 /**
@@ -52,8 +55,9 @@ export class RedisConnection {
     try {
       await waitUntilReady(
         connection.commands,
-        options.connectTimeoutMs ?? 10_000,
+        options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
         connection.displayTarget,
+        { failOnRefusal: true },
       );
       connection.serverFeatures = await connection.detectFeatures();
     } catch (error) {
@@ -84,7 +88,11 @@ export class RedisConnection {
       : new Redis(this.options.url ?? DEFAULT_URL, this.redisOptions(label, false));
     this.watch(reader, label);
     this.readers.add(reader);
-    await waitUntilReady(reader, this.options.connectTimeoutMs ?? 10_000, this.displayTarget);
+    await waitUntilReady(
+      reader,
+      this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      this.displayTarget,
+    );
     return reader;
   }
 
@@ -149,7 +157,7 @@ export class RedisConnection {
       ...(password ? { password } : {}),
       ...(wantsTls ? { tls: { ...tls } } : {}),
       connectionName: `${this.options.clientName ?? 'redstream'}:${label}`,
-      connectTimeout: this.options.connectTimeoutMs ?? 10_000,
+      connectTimeout: this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
       enableAutoPipelining: forCommands,
       // Consumers queue commands through a reconnect; fail-fast producers answer errors at once.
       enableOfflineQueue: !(this.options.failFast ?? false),
@@ -238,12 +246,38 @@ function parseClusterNodes(
   });
 }
 
-function waitUntilReady(client: RedisClient, timeoutMs: number, target: string): Promise<void> {
+/**
+ * Nothing listens there (ECONNREFUSED) or the host does not exist (ENOTFOUND): for the first
+ * connect of a client this is definitive, unlike a server that is slow to answer. A cluster
+ * client reports it as the last node error of its failed slot refresh.
+ */
+function isRefusal(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND') return true;
+  if (/\b(ECONNREFUSED|ENOTFOUND)\b/.test(error.message)) return true;
+  return isRefusal((error as { lastNodeError?: unknown }).lastNodeError);
+}
+
+function waitUntilReady(
+  client: RedisClient,
+  timeoutMs: number,
+  target: string,
+  { failOnRefusal = false } = {},
+): Promise<void> {
   if (client.status === 'ready') return Promise.resolve();
   return new Promise((resolve, reject) => {
     let lastError: Error | undefined;
     const onError = (error: Error) => {
       lastError = error;
+      // The initial connect does not wait connectTimeoutMs for a port nothing listens on.
+      if (failOnRefusal && isRefusal(error)) {
+        cleanup();
+        reject(
+          new ConnectionError(`Redis at ${target} refused the connection: ${error.message}`, error),
+        );
+        return;
+      }
       // Wrong credentials or missing permissions do not heal by retrying: fail at once.
       if (/WRONGPASS|NOAUTH|NOPERM|invalid username-password/i.test(error.message)) {
         cleanup();
