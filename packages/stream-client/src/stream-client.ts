@@ -184,7 +184,9 @@ export class StreamClient {
   }
 
   private bullConnection(): Promise<RedisClient> {
-    this.bullClient ??= this.connection.createReader('bullmq');
+    // BullMQ runs its own blocking reads and scripts and is built on ioredis's defaults,
+    // resending included; redstream's readers fail in-flight commands instead.
+    this.bullClient ??= this.connection.createReader('bullmq', { resendOnReconnect: true });
     return this.bullClient;
   }
 

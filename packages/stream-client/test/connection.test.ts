@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -6,12 +7,19 @@ import {
   getFreePort,
   type LaunchedRedis,
   launchRedis,
+  sleep,
   uniqueName,
   waitFor,
 } from '@redstream/testkit';
+import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConnectionError, createStreamClient, InvalidOptionError } from '../src/index.js';
+import {
+  ConnectionError,
+  createStreamClient,
+  InvalidOptionError,
+  isConnectionError,
+} from '../src/index.js';
 import { useRedis } from './helpers/redis.js';
 import { createTlsFiles } from './helpers/tls-certificates.js';
 
@@ -88,6 +96,144 @@ describe('connections', () => {
     expect((error as Error).message).toContain(`redis://u:***@127.0.0.1:${port}`);
     expect((error as Error).message).toMatch(/ECONNREFUSED/);
     expect(Date.now() - started).toBeLessThan(2000);
+  });
+});
+
+/**
+ * A TCP proxy to the test's Redis that can turn silent: new connections are then accepted and
+ * never answered (a hung server, a half-open load balancer).
+ */
+async function silenceableProxy(target: string) {
+  const { hostname, port: targetPort } = new URL(target);
+  let silent = false;
+  let accepted = 0;
+  const open = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    accepted++;
+    open.add(socket);
+    socket.on('close', () => open.delete(socket));
+    socket.on('error', () => {});
+    // Silent: reads what the client sends (so its FIN is seen) and never answers.
+    if (silent) {
+      socket.resume();
+      return;
+    }
+    const upstream = connect(Number(targetPort), hostname);
+    upstream.on('error', () => socket.destroy());
+    socket.on('close', () => upstream.destroy());
+    upstream.on('close', () => socket.destroy());
+    socket.pipe(upstream).pipe(socket);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address() as { port: number };
+  return {
+    url: `redis://127.0.0.1:${address.port}`,
+    silence: () => {
+      silent = true;
+    },
+    get accepted() {
+      return accepted;
+    },
+    get open() {
+      return open.size;
+    },
+    dropAll: () => {
+      for (const socket of open) socket.destroy();
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of open) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+describe('reader connections', () => {
+  it('do not resend a read that was in flight when the connection dropped: it fails instead', async () => {
+    const client = await env.client();
+    const stream = uniqueName('stream');
+    await client.redis.xgroup('CREATE', stream, 'g', '$', 'MKSTREAM');
+    const reader = (await client.connection.createReader('reader')) as Redis;
+    const id = Number(await reader.client('ID'));
+    const generation = client.connection.generation(reader);
+    const read = reader.xreadgroup('GROUP', 'g', 'c', 'BLOCK', 0, 'STREAMS', stream, '>').then(
+      (reply) => ({ reply }),
+      (error: Error) => ({ error }),
+    );
+    await waitFor(
+      async () => String(await client.redis.client('LIST')).includes('cmd=xreadgroup'),
+      {
+        description: 'the read blocked',
+      },
+    );
+    await client.redis.client('KILL', 'ID', id);
+    await waitFor(() => client.connection.generation(reader) > generation, {
+      description: 'the reader reconnected',
+    });
+    await client.redis.xadd(stream, '*', 'n', '1');
+    const outcome = await Promise.race([read, sleep(1000).then(() => 'still waiting' as const)]);
+    // Resent, the read would have taken the new entry into a reply its caller never sees.
+    expect(outcome).toMatchObject({ error: expect.any(Error) });
+    expect(isConnectionError((outcome as { error: Error }).error)).toBe(true);
+    expect(((await client.redis.xpending(stream, 'g')) as [number])[0]).toBe(0);
+    await client.connection.closeReader(reader);
+  });
+
+  it('are disconnected and forgotten when the first connect times out', async () => {
+    const redis = env.redis;
+    const proxy = await silenceableProxy(redis.url);
+    try {
+      const client = await createStreamClient({ url: proxy.url, connectTimeoutMs: 500 });
+      proxy.silence();
+      const before = proxy.accepted;
+      const error = await client.connection
+        .createReader('reader')
+        .catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(ConnectionError);
+      expect(proxy.accepted).toBeGreaterThan(before);
+      // The failed reader let go of its socket ...
+      await sleep(300);
+      const commandsSocket = 1;
+      expect(proxy.open).toBe(commandsSocket);
+      // ... and does not come back: no reconnect after the server side drops everything.
+      const accepted = proxy.accepted;
+      proxy.dropAll();
+      await sleep(1500);
+      // Only the command connection reconnects (and is refused an answer: it is silent now).
+      expect(proxy.accepted - accepted).toBeLessThanOrEqual(1);
+      await client.close();
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("give a reader's current CLIENT ID, re-read at each reconnect before anything queued", async () => {
+    const client = await env.client();
+    const stream = uniqueName('stream');
+    await client.redis.xgroup('CREATE', stream, 'g', '$', 'MKSTREAM');
+    const reader = (await client.connection.createReader('reader')) as Redis;
+    const first = await client.connection.clientId(reader);
+    expect(first).toBe(Number(await reader.client('ID')));
+    const generation = client.connection.generation(reader);
+    await client.redis.client('KILL', 'ID', first!);
+    await waitFor(() => reader.status !== 'ready', { description: 'the reader dropped' });
+    // Queued while disconnected: goes out as soon as the reader is ready again.
+    const read = reader.xreadgroup('GROUP', 'g', 'c', 'BLOCK', 0, 'STREAMS', stream, '>');
+    await waitFor(() => client.connection.generation(reader) > generation, {
+      description: 'the reader reconnected',
+    });
+    const second = await Promise.race([
+      client.connection.clientId(reader),
+      sleep(1000).then(() => 'stuck behind the blocked read' as const),
+    ]);
+    expect(typeof second).toBe('number');
+    expect(second).not.toBe(first);
+    // The id is what CLIENT UNBLOCK needs to end that read now.
+    await waitFor(async () => (await client.redis.client('UNBLOCK', second as number)) === 1, {
+      description: 'the read unblocked by the fresh id',
+    });
+    expect(await read).toBeNull();
+    await client.connection.closeReader(reader);
   });
 });
 

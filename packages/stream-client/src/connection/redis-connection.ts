@@ -29,6 +29,7 @@ export class RedisConnection {
   readonly displayTarget: string;
   private readonly readers = new Set<RedisClient>();
   private readonly generations = new WeakMap<RedisClient, number>();
+  private readonly clientIds = new WeakMap<RedisClient, Promise<number | undefined>>();
   private serverFeatures: ServerFeatures | undefined;
   private closed = false;
 
@@ -80,27 +81,62 @@ export class RedisConnection {
     return this.serverFeatures;
   }
 
-  /** A dedicated connection for blocking reads. Closed with the connection. */
-  async createReader(label = 'reader'): Promise<RedisClient> {
+  /**
+   * A dedicated connection for blocking reads. Closed with the connection.
+   *
+   * A command in flight when a reader's connection drops is failed with a connection error, not
+   * resent on the new connection: a resent XREADGROUP takes entries into a reply its caller
+   * never sees, and a resent MULTI/EXEC runs without the WATCH it was sent under. The callers
+   * re-read their pending entries after a reconnect instead (see `generation`).
+   * `resendOnReconnect` keeps ioredis's resending, for clients handed to libraries that expect
+   * its defaults (BullMQ).
+   */
+  async createReader(
+    label = 'reader',
+    { resendOnReconnect = false }: { resendOnReconnect?: boolean } = {},
+  ): Promise<RedisClient> {
     const nodes = parseClusterNodes(this.options.clusterNodes);
     const reader = nodes
-      ? new Cluster(nodes, this.clusterOptions(label, false))
-      : new Redis(this.options.url ?? DEFAULT_URL, this.redisOptions(label, false));
+      ? new Cluster(nodes, this.clusterOptions(label, false, resendOnReconnect))
+      : new Redis(
+          this.options.url ?? DEFAULT_URL,
+          this.redisOptions(label, false, resendOnReconnect),
+        );
     this.watch(reader, label);
+    if (reader instanceof Redis) {
+      if (!resendOnReconnect) failInFlightOnClose(reader);
+      this.trackClientId(reader);
+    }
     this.readers.add(reader);
-    await waitUntilReady(
-      reader,
-      this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
-      this.displayTarget,
-    );
+    try {
+      await waitUntilReady(
+        reader,
+        this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+        this.displayTarget,
+      );
+    } catch (error) {
+      // Left alone, the client would keep reconnecting for the life of the process.
+      this.readers.delete(reader);
+      reader.disconnect();
+      throw error;
+    }
     return reader;
   }
 
   /**
-   * How many times the client became ready. ioredis resends a command whose reply was lost
-   * with a dropped connection, so a command that spans a change of generation may have run
-   * twice: a group read then delivered a batch nobody saw (it sits in the pending list).
-   * Readers compare generations around a read and re-read their pending entries if it moved.
+   * The reader's CLIENT ID on its current connection (for CLIENT UNBLOCK from another
+   * connection), re-read at every reconnect; undefined for a cluster reader (no single
+   * connection) or when the id could not be read.
+   */
+  clientId(reader: RedisClient): Promise<number | undefined> {
+    return this.clientIds.get(reader) ?? Promise.resolve(undefined);
+  }
+
+  /**
+   * How many times the client became ready. A command that spans a change of generation may
+   * have run with its reply lost (a group read then delivered a batch nobody saw: it sits in
+   * the pending list). Readers compare generations around a read and re-read their pending
+   * entries if it moved.
    */
   generation(client: RedisClient): number {
     return this.generations.get(client) ?? 0;
@@ -149,7 +185,24 @@ export class RedisConnection {
     return features;
   }
 
-  private redisOptions(label: string, forCommands: boolean): RedisOptions {
+  /**
+   * CLIENT ID is asked on 'connect', while ioredis still sends only its handshake (CLIENT is a
+   * handshake command): a blocking read queued during the outage goes out at 'ready', after it,
+   * so the id never waits behind the very read it is needed to unblock.
+   */
+  private trackClientId(reader: Redis): void {
+    reader.on('connect', () => {
+      this.clientIds.set(
+        reader,
+        reader.client('ID').then(
+          (id) => Number(id),
+          () => undefined,
+        ),
+      );
+    });
+  }
+
+  private redisOptions(label: string, forCommands: boolean, resend = true): RedisOptions {
     const { username, password, tls, url } = this.options;
     const wantsTls = tls !== undefined || url?.startsWith('rediss://');
     return {
@@ -162,6 +215,7 @@ export class RedisConnection {
       // Consumers queue commands through a reconnect; fail-fast producers answer errors at once.
       enableOfflineQueue: !(this.options.failFast ?? false),
       maxRetriesPerRequest: this.options.failFast ? 1 : null,
+      autoResendUnfulfilledCommands: resend,
       retryStrategy: (attempt) => (this.closed ? null : reconnectDelay(attempt)),
       // A restarted server without persistence loses scripts and groups; reconnect on LOADING.
       reconnectOnError: (error) =>
@@ -169,9 +223,9 @@ export class RedisConnection {
     };
   }
 
-  private clusterOptions(label: string, forCommands: boolean): ClusterOptions {
+  private clusterOptions(label: string, forCommands: boolean, resend = true): ClusterOptions {
     const { failFast = false } = this.options;
-    const redisOptions = this.redisOptions(label, forCommands);
+    const redisOptions = this.redisOptions(label, forCommands, resend);
     const {
       enableAutoPipelining: _a,
       enableOfflineQueue: _o,
@@ -231,6 +285,25 @@ export class RedisConnection {
       lastError = '';
     });
   }
+}
+
+/**
+ * Fails the commands a reader had written and not seen answered when its socket closed. With
+ * `autoResendUnfulfilledCommands` off, ioredis drops them at the next 'ready' without settling
+ * their promises (a read would wait forever); failed here, their callers see a connection
+ * error and recover. 'close' comes before any reconnect (the retry delay is at least 50 ms), so
+ * the queue still holds exactly the lost commands.
+ */
+function failInFlightOnClose(reader: Redis): void {
+  reader.on('close', () => {
+    const queue = reader.commandQueue;
+    if (queue.length === 0) return;
+    const error = new Error(
+      'Connection is closed: the command was in flight and is not resent after a reconnect',
+    );
+    for (let item = queue.shift(); item !== undefined; item = queue.shift())
+      item.command.reject(error);
+  });
 }
 
 function parseClusterNodes(
