@@ -1,5 +1,7 @@
 import { CodecError } from '@redstream/codec';
 import { uniqueName, waitFor } from '@redstream/testkit';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import {
   InvalidEventError,
@@ -192,6 +194,58 @@ describe('delayed publish', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(650);
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(await client.redis.xlen(stream)).toBe(1);
+  });
+
+  it('takes any event id, including ids with colons and integer-like ids, once per id', async () => {
+    const client = await env.client();
+    const topic = uniqueName('topic');
+    await client.ensureTopic(topic, { partitions: 1 });
+    await client.runDelayedDelivery(topic);
+    const producer = client.producer();
+    // BullMQ refuses job ids with ':' and integer-like ones; 'a:b' and 'a_b' must stay two jobs.
+    const ids = ['order:42', '12345', 'a:b', 'a_b', '%3A'];
+    for (const id of ids) {
+      const first = await producer.publish(
+        topic,
+        { id, type: 'reminder', key: 'k', payload: { id } },
+        { delayMs: 300 },
+      );
+      const again = await producer.publish(
+        topic,
+        { id, type: 'reminder', key: 'k', payload: { id } },
+        { delayMs: 300 },
+      );
+      expect([id, first.duplicate, again.duplicate]).toEqual([id, false, true]);
+    }
+    const stream = client.keys.partitionStream(topic, 0);
+    await waitFor(async () => (await client.redis.xlen(stream)) === ids.length, {
+      description: 'every delayed event',
+      timeoutMs: 10_000,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const entries = await client.redis.xrange(stream, '-', '+');
+    const appended = entries.map(([, fields]) => client.codec.decode(fields).id).sort();
+    expect(appended).toEqual([...ids].sort());
+  });
+
+  it('finds a job an earlier version scheduled under the bare event id', async () => {
+    const client = await env.client();
+    const topic = uniqueName('topic');
+    await client.ensureTopic(topic, { partitions: 1 });
+    const connection = (client.redis as Redis).duplicate();
+    const queue = new Queue(client.keys.delayedQueueName(topic), {
+      connection,
+      prefix: client.keys.bullPrefix(),
+    });
+    const id = '0190a5e2-7c3d-7000-8000-0000000000bb';
+    await queue.add('publish', {}, { jobId: id, delay: 60_000 });
+    const again = await client
+      .producer()
+      .publish(topic, { id, type: 'reminder', payload: {} }, { delayMs: 60_000 });
+    expect(again.duplicate).toBe(true);
+    expect(await queue.getJobCounts('delayed')).toEqual({ delayed: 1 });
+    await queue.close();
+    connection.disconnect();
   });
 
   it('fires once when scheduled twice and when the scheduling process is gone', async () => {

@@ -22,8 +22,24 @@ interface DelayedJobData {
 type AppendEncoded = (topic: string, encoded: EncodedEvent, key: string | null) => Promise<unknown>;
 
 /**
- * Delayed publish through BullMQ delayed jobs. The job id is the event id, so scheduling the
- * same event twice creates one job; when due, the worker appends the event with an idempotent
+ * The BullMQ job id of a delayed event: one per event id, and one BullMQ accepts for any event
+ * id (it refuses ids with ':' and integer-like ids). encodeURIComponent escapes ':' and '%', so
+ * distinct event ids keep distinct job ids ('a:b' -> 'evt-a%3Ab', 'a_b' -> 'evt-a_b'); the
+ * prefix keeps '12345' from looking like an integer.
+ */
+export function delayedJobId(eventId: string): string {
+  return `evt-${encodeURIComponent(eventId)}`;
+}
+
+/** Job ids of an earlier version were the bare event id, when BullMQ accepted it. */
+function legacyJobId(eventId: string): string | undefined {
+  if (eventId.includes(':') || `${Number.parseInt(eventId, 10)}` === eventId) return undefined;
+  return eventId;
+}
+
+/**
+ * Delayed publish through BullMQ delayed jobs. The job id is derived from the event id
+ * (`delayedJobId`), so scheduling the same event twice creates one job; when due, the worker appends the event with an idempotent
  * publish, so even a job that runs twice (worker crash after append) appends once. Jobs live
  * in Redis: an event scheduled before a restart fires after it, by whichever process runs
  * `runWorker` for the topic.
@@ -46,7 +62,11 @@ export class DelayedDelivery {
     dueAt: number,
   ): Promise<ScheduledPublish> {
     const queue = await this.queue(topic);
-    const existing = await queue.getJob(encoded.id);
+    const jobId = delayedJobId(encoded.id);
+    const legacy = legacyJobId(encoded.id);
+    const existing =
+      (await queue.getJob(jobId)) ??
+      (legacy === undefined ? undefined : await queue.getJob(legacy));
     if (existing)
       return { scheduled: false, dueAt: existing.timestamp + (existing.opts.delay ?? 0) };
     const data: DelayedJobData = {
@@ -56,7 +76,7 @@ export class DelayedDelivery {
       fields: serializeFields(encoded.fields),
     };
     await queue.add('publish', data, {
-      jobId: encoded.id,
+      jobId,
       delay: Math.max(0, dueAt - Date.now()),
       attempts: 20,
       backoff: { type: 'exponential', delay: 500 },
