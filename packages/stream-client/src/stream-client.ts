@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import { StreamAdmin } from './admin/stream-admin.js';
 import type { ConnectionOptions } from './connection/connection-options.js';
 import { type RedisClient, RedisConnection } from './connection/redis-connection.js';
+import { ServerClock } from './connection/server-clock.js';
 import { ConsumerMetrics } from './consumer/consumer-metrics.js';
 import type { ConsumerRuntime } from './consumer/consumer-runtime.js';
 import { Instrumentation } from './consumer/instrumentation.js';
@@ -44,6 +45,8 @@ export class StreamClient {
   readonly logger: Logger;
   readonly admin: StreamAdmin;
   private readonly scripts: LuaScripts;
+  /** Shared by this client's producers: one TIME a minute, not one per producer. */
+  private readonly serverClock: ServerClock;
   private readonly subscriptions = new Set<Subscription>();
   private delayedDelivery: DelayedDelivery | undefined;
   private bullClient: Promise<RedisClient> | undefined;
@@ -57,6 +60,7 @@ export class StreamClient {
     this.keys = new RedisKeys(options.prefix ?? 'rs');
     this.codec = isCodec(options.codec) ? options.codec : createCodec(options.codec);
     this.scripts = new LuaScripts(connection.commands);
+    this.serverClock = new ServerClock(connection.commands);
     this.topics = new TopicRegistry(connection.commands, this.keys);
     this.admin = new StreamAdmin(
       connection.commands,
@@ -101,6 +105,7 @@ export class StreamClient {
       () => this.delayed(),
       options,
       this.logger,
+      this.serverClock,
     );
   }
 

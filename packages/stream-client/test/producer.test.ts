@@ -2,7 +2,7 @@ import { CodecError } from '@redstream/codec';
 import { uniqueName, waitFor } from '@redstream/testkit';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   InvalidEventError,
   InvalidNameError,
@@ -124,6 +124,41 @@ describe('producer', () => {
     // Approximate trimming (~) removes whole nodes: near 100, far below 3000.
     expect(length).toBeGreaterThanOrEqual(100);
     expect(length).toBeLessThan(400);
+  });
+
+  it("trims by maxAgeMs on the server's clock, whatever the producer's clock says", async () => {
+    const client = await env.client();
+    const maxAgeMs = 60_000;
+    const ahead = uniqueName('topic');
+    const behind = uniqueName('topic');
+    await client.ensureTopic(ahead, { partitions: 1, retention: { maxAgeMs } });
+    await client.ensureTopic(behind, { partitions: 1, retention: { maxAgeMs } });
+    // 300 entries appended 10 minutes ago by the server's clock: past the retention.
+    const [seconds] = await client.redis.time();
+    const tenMinutesAgo = Number(seconds) * 1000 - 10 * 60_000;
+    const behindStream = client.keys.partitionStream(behind, 0);
+    for (let i = 0; i < 300; i++)
+      await client.redis.xadd(behindStream, `${tenMinutesAgo}-${i + 1}`, 'old', String(i));
+    const producer = client.producer();
+    const events = (n: number) => Array.from({ length: n }, (_, i) => ({ type: 't', payload: i }));
+    const explicitIds = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({ id: uniqueName('e'), type: 't', payload: i }));
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      // A producer whose clock runs two retention periods ahead must not trim what was just
+      // appended (unread entries included): plain appends and idempotent ones.
+      vi.setSystemTime(Date.now() + 2 * maxAgeMs);
+      await producer.publishMany(ahead, events(300));
+      await producer.publishMany(ahead, explicitIds(300));
+      expect(await client.redis.xlen(client.keys.partitionStream(ahead, 0))).toBe(600);
+      // One whose clock runs an hour behind still trims what the server sees as too old.
+      vi.setSystemTime(Date.now() - 2 * maxAgeMs - 3_600_000);
+      await producer.publishMany(behind, events(10));
+      // Approximate trimming removes whole nodes of 100: most of the 300 old entries go.
+      expect(await client.redis.xlen(behindStream)).toBeLessThan(300);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('does not trim a safe-retention topic on append', async () => {

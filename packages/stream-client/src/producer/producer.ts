@@ -2,6 +2,7 @@ import { type Codec, type EncodedEvent, type EventInput, isCodecError } from '@r
 import type { Logger } from 'pino';
 import { isConnectionError } from '../connection/connection-errors.js';
 import type { RedisClient } from '../connection/redis-connection.js';
+import { ServerClock } from '../connection/server-clock.js';
 import { ConnectionError, InvalidEventError, InvalidOptionError } from '../errors.js';
 import type { RedisKeys } from '../keys.js';
 import { partitionFor } from '../partitioner.js';
@@ -75,6 +76,7 @@ export class Producer {
     private readonly delayed: () => DelayedDelivery,
     options: ProducerOptions = {},
     private readonly logger?: Logger,
+    private readonly serverClock: ServerClock = new ServerClock(redis),
   ) {
     this.options = { ...DEFAULTS, ...options };
     // Pipelines call the idempotent-publish script by name: it must be defined on this client.
@@ -178,7 +180,7 @@ export class Producer {
       if (list) list.push(event);
       else byPartition.set(event.partition, [event]);
     }
-    const trim = xaddTrim(info.retention);
+    const trim = await this.trimClause(info);
     const { pipelineChunkSize } = this.options;
     // One pipeline per partition and chunk: all keys of a pipeline share a hash slot, which
     // Redis Cluster requires, and partitions are flushed concurrently.
@@ -192,6 +194,20 @@ export class Producer {
       }),
     );
     return results;
+  }
+
+  /** The XADD trim of the topic; only a `maxAgeMs` bound needs the server's time. */
+  private async trimClause(info: TopicInfo): Promise<[string, string] | undefined> {
+    const { retention } = info;
+    if (retention.safe || retention.maxLen !== undefined || retention.maxAgeMs === undefined)
+      return xaddTrim(retention, 0);
+    let serverNow: number;
+    try {
+      serverNow = await this.serverClock.now();
+    } catch (error) {
+      throw asPublishError(error, info.name);
+    }
+    return xaddTrim(retention, serverNow);
   }
 
   private async appendChunk(

@@ -12,7 +12,7 @@ import { assertName } from '../names.js';
 export interface RetentionPolicy {
   /** Keep about this many entries per partition (XADD MAXLEN ~). */
   maxLen?: number;
-  /** Keep entries younger than this (MINID ~ now - maxAgeMs). */
+  /** Keep entries younger than this (MINID ~ the server's time - maxAgeMs). */
   maxAgeMs?: number;
   /**
    * Never trim entries some group has not received and acked yet: the trim bound is lowered
@@ -135,14 +135,18 @@ function validateRetention(retention: RetentionPolicy | undefined): void {
   }
 }
 
-/** The trim clause XADD uses for a topic: none for `safe` topics, whose trimming is computed. */
+/**
+ * The trim clause XADD uses for a topic: none for `safe` topics, whose trimming is computed.
+ * `serverNow` is the Redis server's time (a ServerClock), never the caller's clock: the MINID
+ * bound is compared with entry ids, which carry the server's time.
+ */
 export function xaddTrim(
   retention: RetentionPolicy,
-  now = Date.now(),
+  serverNow: number,
 ): [string, string] | undefined {
   if (retention.safe) return undefined;
   if (retention.maxLen !== undefined) return ['MAXLEN', String(retention.maxLen)];
   if (retention.maxAgeMs !== undefined)
-    return ['MINID', `${Math.max(0, now - retention.maxAgeMs)}-0`];
+    return ['MINID', `${Math.max(0, serverNow - retention.maxAgeMs)}-0`];
   return undefined;
 }
