@@ -37,6 +37,12 @@ export interface TopicInfo {
 /** Topic metadata stored in Redis, so producers and consumers agree on P without shared config. */
 export class TopicRegistry {
   private readonly cache = new Map<string, TopicInfo>();
+  /**
+   * The full config of every topic this process has read, kept through `invalidate` and
+   * through the metadata vanishing from Redis (FLUSHALL, a restart without persistence), so
+   * `restoreTopic` can put it back as it was.
+   */
+  private readonly known = new Map<string, TopicInfo>();
 
   constructor(
     private readonly redis: RedisClient,
@@ -91,6 +97,35 @@ export class TopicRegistry {
       createdAt: Number(meta.createdAt ?? 0),
     };
     this.cache.set(name, info);
+    this.known.set(name, info);
+    return info;
+  }
+
+  /**
+   * Re-creates the metadata of a topic this process has seen (partitions, retention, creation
+   * time) after it vanished from Redis. Only missing fields are written (HSETNX), so metadata
+   * that is still there, or was put back by another replica, is kept as stored. Throws
+   * TopicNotFoundError for a topic this process never read, and PartitionMismatchError when
+   * the stored partition count differs from the remembered one.
+   */
+  async restoreTopic(name: string): Promise<TopicInfo> {
+    assertName('topic', name);
+    const remembered = this.known.get(name);
+    if (!remembered) throw new TopicNotFoundError(name);
+    const metaKey = this.keys.topicMeta(name);
+    // Separate commands, not MULTI: the meta hash and the topic set live in different slots.
+    await Promise.all([
+      this.redis.hsetnx(metaKey, 'partitions', String(remembered.partitions)),
+      this.redis.hsetnx(metaKey, 'createdAt', String(remembered.createdAt)),
+      Object.keys(remembered.retention).length > 0
+        ? this.redis.hsetnx(metaKey, 'retention', JSON.stringify(remembered.retention))
+        : undefined,
+      this.redis.sadd(this.keys.topics(), name),
+    ]);
+    const info = await this.getTopic(name, { fresh: true });
+    if (!info) throw new TopicNotFoundError(name);
+    if (info.partitions !== remembered.partitions)
+      throw new PartitionMismatchError(name, remembered.partitions, info.partitions);
     return info;
   }
 
@@ -108,7 +143,10 @@ export class TopicRegistry {
     return (await this.redis.smembers(this.keys.topics())).sort();
   }
 
-  /** Forgets cached metadata (after FLUSHALL, say) so the next read goes to Redis. */
+  /**
+   * Forgets cached metadata (after FLUSHALL, say) so the next read goes to Redis. What
+   * `restoreTopic` needs is kept.
+   */
   invalidate(name?: string): void {
     if (name) this.cache.delete(name);
     else this.cache.clear();
