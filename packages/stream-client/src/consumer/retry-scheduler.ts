@@ -4,6 +4,7 @@ import { loadBullmq } from '../bullmq-module.js';
 import type { RedisClient } from '../connection/redis-connection.js';
 import { deserializeFields, type SerializedField, serializeFields } from '../encoded-fields.js';
 import type { RedisKeys } from '../keys.js';
+import { registerScripts } from '../scripts/lua-scripts.js';
 import { MetadataField, splitMetadata } from './metadata-fields.js';
 import type { StreamEntry } from './stream-entry.js';
 
@@ -23,6 +24,8 @@ export class RetryScheduler {
   private worker: Worker | undefined;
   private starting: Promise<void> | undefined;
   private closed = false;
+  /** A failed trim is logged once per scheduler, not once per retry. */
+  private trimWarned = false;
 
   constructor(
     private readonly connection: RedisClient,
@@ -72,11 +75,18 @@ export class RetryScheduler {
     const worker = new Worker<RetryJobData>(
       name,
       async (job) => {
-        await this.connection.xadd(
+        const { trimError } = await appendRetry(
+          this.connection,
           job.data.retryStream,
-          '*',
-          ...deserializeFields(job.data.fields),
+          deserializeFields(job.data.fields),
         );
+        if (trimError && !this.trimWarned) {
+          this.trimWarned = true;
+          this.logger.warn(
+            { retryStream: job.data.retryStream, error: trimError },
+            'cannot trim the retry stream (retries are still delivered; it grows until trimmed)',
+          );
+        }
       },
       { connection: this.connection, prefix, concurrency: 32 },
     );
@@ -117,4 +127,27 @@ export class RetryScheduler {
     await this.worker?.close();
     await this.queue?.close();
   }
+}
+
+/**
+ * Appends to a group's retry stream and trims, in one script, what the group has acked there
+ * (`appendRetry-1.lua`): without it every retry ever scheduled stays in the stream. Entries
+ * pending or not yet delivered are never trimmed. The trim is best effort: its error (an ACL
+ * without XTRIM) comes back as `trimError` and the entry is appended all the same.
+ */
+async function appendRetry(
+  client: RedisClient,
+  retryStream: string,
+  fields: Array<string | Buffer>,
+): Promise<{ id: string; trimError: string | null }> {
+  registerScripts(client);
+  const script = (
+    client as unknown as Record<string, (...args: Array<string | Buffer>) => Promise<unknown>>
+  ).rsAppendRetry!;
+  // Lua false comes back as null.
+  const [id, trimError] = (await script.call(client, retryStream, ...fields)) as [
+    string,
+    string | null,
+  ];
+  return { id, trimError: trimError || null };
 }

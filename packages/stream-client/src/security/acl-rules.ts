@@ -108,6 +108,8 @@ export function aclRules({ role, topic, group, prefix = 'rs' }: AclRulesOptions)
     `(+get +set +del +pexpire +incr ${partitionKey(`lease:${group}`)} ${partitionKey(`epoch:${group}`)})`,
     // Dead letters and retries are the only streams this user may append to.
     `(+xadd ${partitionKey('dlq')} ${partitionKey(`retry:${group}`)})`,
+    // Appending a retry trims what the group has acked from its retry stream.
+    `(+xtrim ${partitionKey(`retry:${group}`)})`,
     // Handler state written through ctx.effects.
     `(+@read +@write -@dangerous -@admin ${partitionKey('state:*')})`,
     // The group's BullMQ retry queue (BullMQ runs its own scripts there).
