@@ -47,12 +47,21 @@ const lengths = async (topic: string) =>
   (await client.admin.describeTopic(topic)).partitionDetails.map((row) => row.length);
 
 describe('trim', () => {
-  it('--safe removes only what every group has acked and never a pending entry', async () => {
+  it("--safe alone trims to the topic's retention and never a pending entry", async () => {
     const { topic, pending } = await topicWithGroup();
+    await client.ensureTopic(topic, { partitions: 2, retention: { maxLen: 2 } });
     const run = await cli(['trim', topic, '--safe', '--json']);
     expect(run.code).toBe(0);
     const result = run.json();
-    expect(result).toMatchObject({ topic, safe: true, maxLen: null, olderThanMs: null });
+    expect(result).toMatchObject({
+      topic,
+      safe: true,
+      maxLen: 2,
+      olderThanMs: null,
+      fromRetention: true,
+    });
+    // Partition 0 keeps from its oldest pending entry; partition 1 (all acked) keeps 2, not 0:
+    // acked by today's group is not "no longer wanted".
     expect(
       result.partitions.map((row: { before: number; after: number; removed: number }) => [
         row.before,
@@ -61,14 +70,31 @@ describe('trim', () => {
       ]),
     ).toEqual([
       [10, 6, 4],
-      [10, 0, 10],
+      [10, 2, 8],
     ]);
     expect(result.partitions[0].safeBound).toBe(pending[0]);
-    expect(result.totals).toEqual({ before: 20, after: 6, removed: 14 });
+    expect(result.totals).toEqual({ before: 20, after: 8, removed: 12 });
     const stream = client.keys.partitionStream(topic, 0);
     for (const id of pending) expect(await client.redis.xrange(stream, id, id)).toHaveLength(1);
     const lag = await client.admin.groupLag(topic, 'g');
     expect(lag.totals).toMatchObject({ pending: 2, lag: 4 });
+    // No flag at all: the retention, unsafe as the topic is.
+    const plain = await cli(['trim', topic]);
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toMatch(
+      /^removed 4 entries from .* \(8 -> 4\); by the topic's retention \(maxLen 2\)$/m,
+    );
+    expect(await lengths(topic)).toEqual([2, 2]);
+  });
+
+  it('--safe on a topic without retention refuses and removes nothing', async () => {
+    const { topic } = await topicWithGroup();
+    const run = await cli(['trim', topic, '--safe']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(
+      `error: topic ${topic} has no retention to trim to: pass --maxlen N and/or --older-than DURATION\n`,
+    );
+    expect(await lengths(topic)).toEqual([10, 10]);
   });
 
   it('--maxlen with --safe keeps unacked entries; --no-safe trims to the length', async () => {
@@ -108,7 +134,7 @@ describe('trim', () => {
     const run = await cli(['trim', topic]);
     expect(run.code).toBe(1);
     expect(run.stderr).toBe(
-      'error: say what to trim: --safe, --maxlen N and/or --older-than DURATION\n',
+      `error: topic ${topic} has no retention to trim to: pass --maxlen N and/or --older-than DURATION\n`,
     );
     const zero = await cli(['trim', topic, '--maxlen', '0']);
     expect(zero.code).toBe(1);

@@ -1,6 +1,6 @@
 import { uniqueName, waitFor } from '@redstream/testkit';
 import { describe, expect, it } from 'vitest';
-import { NonRetriableError, type StreamClient } from '../src/index.js';
+import { InvalidOptionError, NonRetriableError, type StreamClient } from '../src/index.js';
 import { useRedis } from './helpers/redis.js';
 
 const env = useRedis();
@@ -251,5 +251,55 @@ describe('admin queries', () => {
     expect(progress).toEqual([1]);
     const [everything] = await client.admin.trim(topic, { maxLen: 0 });
     expect(everything).toMatchObject({ before: 2, after: 0, removed: 2 });
+  });
+
+  it("a trim without a bound defaults to the topic's retention, never to everything acked", async () => {
+    const client = await env.client();
+    /** A topic whose only group received and acked all 912 entries. */
+    const ackedTopic = async (retention: { maxLen?: number; maxAgeMs?: number }) => {
+      const topic = uniqueName('topic');
+      await client.ensureTopic(topic, { partitions: 1, retention: { ...retention, safe: true } });
+      const stream = client.keys.partitionStream(topic, 0);
+      await client.redis.xgroup('CREATE', stream, 'g', '0', 'MKSTREAM');
+      // 900 entries two hours old, 12 from now.
+      await appendAged(client, topic, 900, 2 * 3_600_000);
+      await appendAged(client, topic, 12, 0);
+      const read = (await client.redis.xreadgroup(
+        'GROUP',
+        'g',
+        'c',
+        'COUNT',
+        1000,
+        'STREAMS',
+        stream,
+        '>',
+      )) as [string, [string, string[]][]][];
+      await client.redis.xack(stream, 'g', ...read[0]![1].map(([id]) => id));
+      return topic;
+    };
+
+    // Acked by today's groups is not "no longer wanted": replays and new groups read it.
+    const byLength = await ackedTopic({ maxLen: 100 });
+    const [safe] = await client.admin.trim(byLength, { safe: true });
+    expect(safe).toMatchObject({ before: 912, after: 100, removed: 812 });
+    const [plain] = await client.admin.trim(byLength, {});
+    expect(plain).toMatchObject({ before: 100, after: 100 });
+
+    const byAge = await ackedTopic({ maxAgeMs: 3_600_000 });
+    const [aged] = await client.admin.trim(byAge, { safe: true });
+    expect(aged).toMatchObject({ before: 912, after: 12, removed: 900 });
+
+    // An explicit bound still wins over the stored one.
+    const [explicit] = await client.admin.trim(byLength, { safe: true, maxLen: 40 });
+    expect(explicit).toMatchObject({ before: 100, after: 40 });
+
+    // Nothing to default to: refused, naming what to pass; nothing removed.
+    const bare = await ackedTopic({});
+    const refused = await client.admin
+      .trim(bare, { safe: true })
+      .catch((caught: unknown) => caught);
+    expect(refused).toBeInstanceOf(InvalidOptionError);
+    expect((refused as Error).message).toMatch(/maxLen or olderThanMs/);
+    expect(await client.redis.xlen(client.keys.partitionStream(bare, 0))).toBe(912);
   });
 });

@@ -1,4 +1,4 @@
-import type { PartitionTrim } from '@redstream/stream-client';
+import { type PartitionTrim, TopicNotFoundError } from '@redstream/stream-client';
 import { type Command, Option } from 'commander';
 import { addCommonOptions, type CliContext, type CommonFlags } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
@@ -28,9 +28,10 @@ export function registerTrimCommand(program: Command, context: CliContext): void
     .addHelpText(
       'after',
       `
---safe alone removes everything every group has acked. With --maxlen/--older-than, --safe
-lowers the trim so unacked entries stay. Without --safe or --no-safe the topic's retention
-decides (topic create --safe).
+Without --maxlen or --older-than the topic's retention is the bound (topic create --max-len /
+--max-age); a topic without one is refused. --safe lowers the trim so entries some group has
+not received and acked stay; it never trims by itself. Without --safe or --no-safe the topic's
+retention decides (topic create --safe).
 
 Examples:
   $ redstream trim orders --safe
@@ -43,21 +44,28 @@ Examples:
       const maxLen = maxLenText !== undefined ? parseInteger(maxLenText, '--maxlen', 1) : undefined;
       const olderThanMs =
         flags.olderThan !== undefined ? parseDuration(flags.olderThan, '--older-than') : undefined;
-      if (maxLen === undefined && olderThanMs === undefined && flags.safe !== true)
-        throw new CliError(
-          'CLI_TRIM_NOTHING',
-          'say what to trim: --safe, --maxlen N and/or --older-than DURATION',
-        );
       return context.withClient(flags, async (client) => {
-        const info = await client.topics.requireTopic(topic);
+        const info = await client.topics.getTopic(topic, { fresh: true });
+        if (!info) throw new TopicNotFoundError(topic);
         const safe = flags.safe ?? info.retention.safe ?? false;
+        // Without a bound the topic's retention is one (the library's default too, resolved
+        // here so the output can say which bound was used); never "everything acked".
+        const fromRetention = maxLen === undefined && olderThanMs === undefined;
+        const bound = fromRetention
+          ? { maxLen: info.retention.maxLen, olderThanMs: info.retention.maxAgeMs }
+          : { maxLen, olderThanMs };
+        if (bound.maxLen === undefined && bound.olderThanMs === undefined)
+          throw new CliError(
+            'CLI_TRIM_NOTHING',
+            `topic ${topic} has no retention to trim to: pass --maxlen N and/or --older-than DURATION`,
+          );
         const progress = context.progress(flags, 'trim');
         // The library trims all partitions in one call: the bar shows start and end only.
         progress.update(0, info.partitions);
         const partitions = await client.admin.trim(topic, {
           safe,
-          ...(maxLen !== undefined ? { maxLen } : {}),
-          ...(olderThanMs !== undefined ? { olderThanMs } : {}),
+          ...(bound.maxLen !== undefined ? { maxLen: bound.maxLen } : {}),
+          ...(bound.olderThanMs !== undefined ? { olderThanMs: bound.olderThanMs } : {}),
         });
         progress.update(info.partitions, info.partitions);
         progress.finish();
@@ -66,8 +74,9 @@ Examples:
           context.json({
             topic,
             safe,
-            maxLen: maxLen ?? null,
-            olderThanMs: olderThanMs ?? null,
+            maxLen: bound.maxLen ?? null,
+            olderThanMs: bound.olderThanMs ?? null,
+            fromRetention,
             partitions: partitions.map((row) => ({
               partition: row.partition,
               before: row.before,
@@ -89,7 +98,7 @@ Examples:
           ]),
         );
         context.out(
-          `removed ${totals.removed} entries from ${topic} (${totals.before} -> ${totals.after})${safe ? '; safe: entries not yet acked by every group were kept' : ''}\n`,
+          `removed ${totals.removed} entries from ${topic} (${totals.before} -> ${totals.after})${fromRetention ? `; by the topic's retention (${describeBound(bound)})` : ''}${safe ? '; safe: entries not yet acked by every group were kept' : ''}\n`,
         );
       });
     });
@@ -101,4 +110,13 @@ function sumTrims(partitions: readonly PartitionTrim[]) {
     after: partitions.reduce((sum, row) => sum + row.after, 0),
     removed: partitions.reduce((sum, row) => sum + row.removed, 0),
   };
+}
+
+function describeBound(bound: { maxLen?: number | undefined; olderThanMs?: number | undefined }) {
+  return [
+    bound.maxLen !== undefined ? `maxLen ${bound.maxLen}` : undefined,
+    bound.olderThanMs !== undefined ? `maxAgeMs ${bound.olderThanMs}` : undefined,
+  ]
+    .filter(Boolean)
+    .join(', ');
 }

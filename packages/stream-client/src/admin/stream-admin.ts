@@ -1,5 +1,6 @@
 import type { Codec } from '@redstream/codec';
 import type { RedisClient } from '../connection/redis-connection.js';
+import { InvalidOptionError, TopicNotFoundError } from '../errors.js';
 import type { RedisKeys } from '../keys.js';
 import type { LuaScripts } from '../scripts/lua-scripts.js';
 import type { TopicInfo, TopicRegistry } from '../topics/topic-registry.js';
@@ -125,23 +126,54 @@ export class StreamAdmin {
     return replay(this.redis, this.keys, topic, group, info.partitions, options);
   }
 
+  /**
+   * Trims every partition of a topic. The bound is `maxLen` and/or `olderThanMs` when given,
+   * else the topic's stored retention (`maxLen`, `maxAgeMs`); a topic with neither is refused
+   * (InvalidOptionError) rather than trimmed to "everything acked". `safe` (default: the
+   * retention's) lowers the bound so no entry some group has not received and acked is removed.
+   */
   async trim(
     topic: string,
     options: TrimOptions & { onProgress?: (done: number, total: number) => void },
   ): Promise<PartitionTrim[]> {
-    const info = await this.topics.requireTopic(topic);
+    // Fresh: another process may have changed the retention since this one cached it.
+    const info = await this.topics.getTopic(topic, { fresh: true });
+    if (!info) throw new TopicNotFoundError(topic);
     const retention = info.retention;
+    const safe = options.safe ?? retention.safe ?? false;
+    validateBound('maxLen', options.maxLen);
+    validateBound('olderThanMs', options.olderThanMs);
+    const explicit = options.maxLen !== undefined || options.olderThanMs !== undefined;
+    const maxLen = explicit ? options.maxLen : retention.maxLen;
+    const olderThanMs = explicit ? options.olderThanMs : retention.maxAgeMs;
+    if (maxLen === undefined && olderThanMs === undefined) {
+      throw new InvalidOptionError(
+        'maxLen or olderThanMs',
+        `a bound to trim by (topic ${topic} stores no retention maxLen or maxAgeMs to default to)`,
+        { safe },
+      );
+    }
     return trimTopic(
       this.redis,
       this.keys,
       topic,
       info.partitions,
       {
-        safe: options.safe ?? retention.safe ?? false,
-        ...(options.maxLen !== undefined ? { maxLen: options.maxLen } : {}),
-        ...(options.olderThanMs !== undefined ? { olderThanMs: options.olderThanMs } : {}),
+        safe,
+        ...(maxLen !== undefined ? { maxLen } : {}),
+        ...(olderThanMs !== undefined ? { olderThanMs } : {}),
       },
       options.onProgress,
     );
   }
+}
+
+function validateBound(option: 'maxLen' | 'olderThanMs', value: number | undefined): void {
+  if (value === undefined) return;
+  if (!Number.isFinite(value) || value < 0 || (option === 'maxLen' && !Number.isInteger(value)))
+    throw new InvalidOptionError(
+      option,
+      option === 'maxLen' ? 'an integer >= 0' : 'a number of milliseconds >= 0',
+      value,
+    );
 }

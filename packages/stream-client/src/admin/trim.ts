@@ -8,7 +8,7 @@ export interface TrimOptions {
   safe?: boolean;
   /** Keep at most this many entries per partition. */
   maxLen?: number;
-  /** Remove entries older than this. */
+  /** Remove entries older than this (by the Redis server's clock). */
   olderThanMs?: number;
 }
 
@@ -45,7 +45,12 @@ export async function safeTrimBound(redis: RedisClient, stream: string): Promise
   return bound;
 }
 
-/** Trims every partition of a topic by length and/or age, optionally never past the safe bound. */
+/**
+ * Trims every partition of a topic by length and/or age, optionally never past the safe bound.
+ * Without `maxLen` or `olderThanMs` nothing is removed: the safe bound only ever lowers a trim,
+ * it is never a bound of its own (acked by today's groups is not "no longer wanted": replays
+ * and new groups read it).
+ */
 export async function trimTopic(
   redis: RedisClient,
   keys: RedisKeys,
@@ -55,12 +60,14 @@ export async function trimTopic(
   onProgress?: (done: number, total: number) => void,
 ): Promise<PartitionTrim[]> {
   const results: PartitionTrim[] = [];
+  // Entry ids carry the server's time: an age bound is computed on the same clock.
+  const serverNow = options.olderThanMs === undefined ? 0 : await serverTime(redis);
   for (let partition = 0; partition < partitions; partition++) {
     const stream = keys.partitionStream(topic, partition);
     const before = await redis.xlen(stream);
     const candidates: string[] = [];
     if (options.olderThanMs !== undefined)
-      candidates.push(`${Math.max(0, Date.now() - options.olderThanMs)}-0`);
+      candidates.push(`${Math.max(0, serverNow - options.olderThanMs)}-0`);
     if (options.maxLen !== undefined && before > options.maxLen) {
       // The first entry to keep when only maxLen remain; with maxLen 0, the id after the last.
       const excess = before - options.maxLen;
@@ -71,11 +78,7 @@ export async function trimTopic(
     }
     const safeBound = options.safe ? await safeTrimBound(redis, stream) : null;
     // Keep from the highest candidate (the tightest policy), but never past the safe bound.
-    let minId =
-      candidates.sort(compareEntryIds).at(-1) ??
-      (options.safe && options.maxLen === undefined && options.olderThanMs === undefined
-        ? safeBound
-        : null);
+    let minId = candidates.sort(compareEntryIds).at(-1) ?? null;
     if (minId && safeBound && compareEntryIds(safeBound, minId) < 0) minId = safeBound;
     if (minId) await redis.xtrim(stream, 'MINID', minId);
     const after = await redis.xlen(stream);
@@ -83,4 +86,9 @@ export async function trimTopic(
     onProgress?.(partition + 1, partitions);
   }
   return results;
+}
+
+async function serverTime(redis: RedisClient): Promise<number> {
+  const [seconds, micros] = (await redis.time()).map(Number);
+  return seconds! * 1000 + Math.floor(micros! / 1000);
 }
