@@ -36,7 +36,7 @@ it('creates, publishes, tails, replays, reports lag and trims on a cluster', asy
   expect(replay.json()).toMatchObject({ total: 8, replayed: true });
   const lag = await cli(['lag', topic, '--group', 'g', '--json']);
   expect(lag.json().totals).toMatchObject({ lag: 8, pending: 0 });
-  const trim = await cli(['trim', topic, '--safe', '--json']);
+  const trim = await cli(['trim', topic, '--maxlen', '100', '--safe', '--json']);
   expect(trim.json().totals).toEqual({ before: 8, after: 8, removed: 0 });
   const description = await cli(['topic', 'describe', topic, '--json']);
   expect(description.json()).toMatchObject({ totalLength: 8, groups: ['g'] });

@@ -40,7 +40,7 @@ Examples:
     )
     .action((topic: string, flags: TrimFlags) => {
       const maxLenText = flags.maxlen ?? flags.maxLen;
-      // At least 1: the library treats maxLen 0 as "nothing to trim" (see docs/cli.md).
+      // At least 1: --maxlen 0 would empty every partition.
       const maxLen = maxLenText !== undefined ? parseInteger(maxLenText, '--maxlen', 1) : undefined;
       const olderThanMs =
         flags.olderThan !== undefined ? parseDuration(flags.olderThan, '--older-than') : undefined;
