@@ -199,6 +199,7 @@ export class Producer {
   /** The XADD trim of the topic; only a `maxAgeMs` bound needs the server's time. */
   private async trimClause(info: TopicInfo): Promise<[string, string] | undefined> {
     const { retention } = info;
+    // No TIME round trip when the clause does not depend on the time (xaddTrim ignores it).
     if (retention.safe || retention.maxLen !== undefined || retention.maxAgeMs === undefined)
       return xaddTrim(retention, 0);
     let serverNow: number;
