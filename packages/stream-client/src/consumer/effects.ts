@@ -11,6 +11,7 @@ export interface EffectCommand {
 
 /** Arguments an effect command may carry besides its key (the script re-checks all of it). */
 const MAX_ARGS = 1000;
+const ZADD_FLAGS = new Set(['NX', 'XX', 'GT', 'LT', 'CH']);
 
 type Shape = (args: Array<string | Buffer>) => string | undefined;
 
@@ -48,19 +49,44 @@ const EFFECT_COMMANDS: Record<string, Shape> = {
   DECR: none,
   INCRBY: oneInteger,
   DECRBY: oneInteger,
+  SETBIT: (args) => {
+    const offset = args[0]?.toString();
+    return args.length === 2 &&
+      isInteger(args[0]) &&
+      BigInt(offset!) >= 0n &&
+      BigInt(offset!) < 2n ** 32n &&
+      (args[1]?.toString() === '0' || args[1]?.toString() === '1')
+      ? undefined
+      : 'takes an offset from 0 to 2^32-1 and 0 or 1';
+  },
   HSET: pairs('field value'),
+  HSETNX: (args) => (args.length === 2 ? undefined : 'takes a field and a value'),
   HDEL: any(1, 'field'),
   HINCRBY: (args) =>
     args.length === 2 && isInteger(args[1]) ? undefined : 'takes a field and an integer',
   RPUSH: any(1, 'value'),
   LPUSH: any(1, 'value'),
+  LTRIM: (args) =>
+    args.length === 2 && isInteger(args[0]) && isInteger(args[1])
+      ? undefined
+      : 'takes a start and a stop index',
   SADD: any(1, 'member'),
   SREM: any(1, 'member'),
   ZADD: (args) => {
-    const shaped = pairs('score member')(args);
-    if (shaped) return shaped;
-    for (let i = 0; i < args.length; i += 2)
-      if (!isScore(args[i]!)) return `score ${JSON.stringify(args[i]!.toString())} is not a number`;
+    const flags = new Set<string>();
+    let first = 0;
+    while (first < args.length && ZADD_FLAGS.has(args[first]!.toString().toUpperCase()))
+      flags.add(args[first++]!.toString().toUpperCase());
+    if (
+      (flags.has('NX') && (flags.has('XX') || flags.has('GT') || flags.has('LT'))) ||
+      (flags.has('GT') && flags.has('LT'))
+    )
+      return 'flags: NX excludes XX, GT and LT, and GT excludes LT';
+    const rest = args.slice(first);
+    if (rest.length < 2 || rest.length % 2 !== 0)
+      return 'takes [NX|XX] [GT|LT] [CH], then score member pairs (INCR is not allowed)';
+    for (let i = 0; i < rest.length; i += 2)
+      if (!isScore(rest[i]!)) return `score ${JSON.stringify(rest[i]!.toString())} is not a number`;
     return undefined;
   },
   ZREM: any(1, 'member'),

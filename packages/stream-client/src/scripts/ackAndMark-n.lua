@@ -41,14 +41,17 @@ end
 -- The type each allowed command needs its key to have ('any': it works on every type).
 local NEEDS = {
   SET = 'any', DEL = 'any', EXPIRE = 'any', PEXPIRE = 'any',
-  INCR = 'string', DECR = 'string', INCRBY = 'string', DECRBY = 'string',
-  HSET = 'hash', HDEL = 'hash', HINCRBY = 'hash',
-  RPUSH = 'list', LPUSH = 'list',
+  INCR = 'string', DECR = 'string', INCRBY = 'string', DECRBY = 'string', SETBIT = 'string',
+  HSET = 'hash', HSETNX = 'hash', HDEL = 'hash', HINCRBY = 'hash',
+  RPUSH = 'list', LPUSH = 'list', LTRIM = 'list',
   SADD = 'set', SREM = 'set',
   ZADD = 'zset', ZREM = 'zset',
   XADD = 'stream',
 }
 local MAX_ARGS = 1000
+local ZADD_FLAGS = { NX = true, XX = true, GT = true, LT = true, CH = true }
+-- What a string holds after SETBIT is not known here: no increment may count on it.
+local UNKNOWN_BYTES = '\0'
 -- Sums this close to +-2^63 are refused: doubles cannot tell them apart exactly.
 local INT64_EDGE = 9.2233720368547e18
 
@@ -191,6 +194,12 @@ local function check(number, effect)
       return 'ERR increment or decrement would overflow (' .. key .. ')'
     end
     keys[key] = { kind = 'string', value = formatInteger(result), fields = {}, stored = false }
+  elseif command == 'SETBIT' then
+    local offset = n == 2 and toInteger(args[1]) or nil
+    if offset == nil or offset < 0 or offset >= 4294967296 or (args[2] ~= '0' and args[2] ~= '1') then
+      return 'SETBIT takes an offset from 0 to 2^32-1 and 0 or 1'
+    end
+    keys[key] = { kind = 'string', value = UNKNOWN_BYTES, fields = {}, stored = false }
   elseif command == 'HSET' then
     if n < 2 or n % 2 ~= 0 then
       return 'HSET takes field value pairs'
@@ -199,6 +208,14 @@ local function check(number, effect)
     for i = 1, n, 2 do
       state.fields[args[i]] = args[i + 1]
     end
+  elseif command == 'HSETNX' then
+    if n ~= 2 then
+      return 'HSETNX takes a field and a value'
+    end
+    if hashField(key, state, args[1]) == nil then
+      state.fields[args[1]] = args[2]
+    end
+    state.kind = 'hash'
   elseif command == 'HDEL' then
     if n < 1 then
       return 'HDEL takes at least one field'
@@ -232,15 +249,28 @@ local function check(number, effect)
       return command .. ' takes at least one value'
     end
     state.kind = needs
+  elseif command == 'LTRIM' then
+    if n ~= 2 or toInteger(args[1]) == nil or toInteger(args[2]) == nil then
+      return 'LTRIM takes a start and a stop index'
+    end
   elseif command == 'SREM' or command == 'ZREM' then
     if n < 1 then
       return command .. ' takes at least one member'
     end
   elseif command == 'ZADD' then
-    if n < 2 or n % 2 ~= 0 then
-      return 'ZADD takes score member pairs'
+    local first = 1
+    local flags = {}
+    while args[first] and ZADD_FLAGS[string.upper(args[first])] do
+      flags[string.upper(args[first])] = true
+      first = first + 1
     end
-    for i = 1, n, 2 do
+    if (flags.NX and (flags.XX or flags.GT or flags.LT)) or (flags.GT and flags.LT) then
+      return 'ZADD: NX excludes XX, GT and LT, and GT excludes LT'
+    end
+    if n - first + 1 < 2 or (n - first + 1) % 2 ~= 0 then
+      return 'ZADD takes [NX|XX] [GT|LT] [CH], then score member pairs'
+    end
+    for i = first, n, 2 do
       if not isScore(args[i]) then
         return 'ERR value is not a valid float (' .. key .. ')'
       end
