@@ -109,6 +109,45 @@ export class NonRetriableError extends StreamClientError {
   }
 }
 
+/**
+ * A handler queued an effect that can never be applied (a command outside the allow-list,
+ * a malformed argument, a key outside the partition's hash tag). Thrown by `ctx.effects` at
+ * once, inside the handler: retrying cannot help, so the event is dead-lettered.
+ */
+export class InvalidEffectError extends StreamClientError {
+  constructor(message: string) {
+    super('RS_EFFECT_INVALID', message, { retriable: false });
+  }
+}
+
+/**
+ * Redis refused the handler's effects (checked before anything was written, so nothing was
+ * applied and the entry was not acked): a handler failure, retried, then dead-lettered with
+ * reason `effects-failed`.
+ */
+export class EffectsFailedError extends StreamClientError {
+  constructor(
+    message: string,
+    readonly effect?: number,
+    cause?: unknown,
+  ) {
+    super('RS_EFFECTS_FAILED', message, { retriable: true, cause });
+  }
+}
+
+/** A handler did not settle within `handlerTimeoutMs`: counted as a retriable failure. */
+export class HandlerTimeoutError extends StreamClientError {
+  constructor(readonly timeoutMs: number) {
+    super(
+      'RS_HANDLER_TIMEOUT',
+      `handler did not settle within handlerTimeoutMs (${timeoutMs} ms)`,
+      {
+        retriable: true,
+      },
+    );
+  }
+}
+
 /** The client or subscription was closed while the operation was waiting. */
 export class ClosedError extends StreamClientError {
   constructor(what: string) {

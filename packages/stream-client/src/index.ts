@@ -17,10 +17,12 @@ export type {
 export { redactRedisUrl } from './connection/redact-url.js';
 export type { RedisClient } from './connection/redis-connection.js';
 export type { ServerFeatures } from './connection/server-features.js';
-export { Effects, type HandlerContext } from './consumer/handler-context.js';
+export { EFFECT_COMMAND_NAMES, type EffectArg, Effects } from './consumer/effects.js';
+export type { HandlerContext } from './consumer/handler-context.js';
 export type { ConsumerEventName, ConsumerEvents, Listener } from './consumer/instrumentation.js';
 export type { AssignmentInput, Assignor } from './consumer/ordered/assignor.js';
 export { StickyAssignor } from './consumer/ordered/assignor.js';
+export type { DeadLetterReason } from './consumer/settlement/settlement.js';
 export type {
   EventHandler,
   StartPosition,
@@ -30,8 +32,11 @@ export { Subscription } from './consumer/subscription.js';
 export {
   ClosedError,
   ConnectionError,
+  EffectsFailedError,
   EvictionPolicyError,
   FencedError,
+  HandlerTimeoutError,
+  InvalidEffectError,
   InvalidEventError,
   InvalidNameError,
   InvalidOptionError,

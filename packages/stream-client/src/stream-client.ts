@@ -10,7 +10,11 @@ import type { ConsumerRuntime } from './consumer/consumer-runtime.js';
 import { Instrumentation } from './consumer/instrumentation.js';
 import { OrderedConsumer } from './consumer/ordered/ordered-consumer.js';
 import { SharedGroupConsumer } from './consumer/shared-group-consumer.js';
-import { resolveSubscribeOptions, type SubscribeOptions } from './consumer/subscribe-options.js';
+import {
+  type ResolvedSubscribeOptions,
+  resolveSubscribeOptions,
+  type SubscribeOptions,
+} from './consumer/subscribe-options.js';
 import { Subscription } from './consumer/subscription.js';
 import { ClosedError, EvictionPolicyError } from './errors.js';
 import { RedisKeys } from './keys.js';
@@ -114,7 +118,11 @@ export class StreamClient {
     return this.delayed().runWorker(topic);
   }
 
-  async subscribe<P = unknown>(options: SubscribeOptions<P>): Promise<Subscription> {
+  /**
+   * Makes a subscription without starting it: attach listeners, then `await sub.start()`.
+   * Options are checked at once (an unknown option or one of the other mode is refused).
+   */
+  subscription<P = unknown>(options: SubscribeOptions<P>): Subscription {
     this.assertOpen();
     const resolved = resolveSubscribeOptions(options);
     const logger = this.logger.child({
@@ -137,13 +145,12 @@ export class StreamClient {
       ...(this.options.metricsRegistry ? { metricsRegistry: this.options.metricsRegistry } : {}),
       bullConnection: () => this.bullConnection(),
     };
-    const generic = resolved as unknown as Parameters<typeof resolveSubscribeOptions<unknown>>[0] &
-      typeof resolved;
+    const generic = resolved as unknown as ResolvedSubscribeOptions<unknown>;
     const mode =
       resolved.ordering === 'key'
         ? new OrderedConsumer(runtime, generic, instrumentation, metrics)
         : new SharedGroupConsumer(runtime, generic, instrumentation, metrics);
-    const subscription = new Subscription(
+    const subscription: Subscription = new Subscription(
       resolved.topic,
       resolved.group,
       resolved.consumer,
@@ -151,20 +158,19 @@ export class StreamClient {
       mode,
       instrumentation,
       metrics,
-      () => this.subscriptions.delete(subscription),
+      {
+        onStarted: () => this.subscriptions.add(subscription),
+        onClosed: () => this.subscriptions.delete(subscription),
+        log: (message) => logger.info({ ordering: resolved.ordering }, message),
+      },
     );
-    await mode.start().catch(async (error: unknown) => {
-      await mode.close().catch(() => {});
-      throw error;
-    });
-    this.subscriptions.add(subscription);
-    instrumentation.emit('consumer.started', () => ({
-      topic: resolved.topic,
-      group: resolved.group,
-      consumer: resolved.consumer,
-      ordering: resolved.ordering,
-    }));
-    logger.info({ ordering: resolved.ordering }, 'subscribed');
+    return subscription;
+  }
+
+  /** `subscription(options)` and `start()` in one call. */
+  async subscribe<P = unknown>(options: SubscribeOptions<P>): Promise<Subscription> {
+    const subscription = this.subscription(options);
+    await subscription.start();
     return subscription;
   }
 

@@ -53,7 +53,7 @@ describe('least-privilege ACL users', () => {
         ordering,
         maxDeliveries: 2,
         retryBackoff: { baseMs: 50, maxMs: 100 },
-        heartbeatIntervalMs: 100,
+        ...(ordering === 'key' ? { heartbeatIntervalMs: 100 } : {}),
         handler: (event, ctx) => {
           if (event.payload.n === 13) throw new NonRetriableError('unlucky');
           if (event.payload.n === 7 && ctx.attempt === 1) throw new Error('retry me');

@@ -55,9 +55,12 @@ export async function startOrderWorker(
     concurrency: config.concurrency,
     maxDeliveries: config.maxDeliveries,
     startFrom: config.startFrom,
-    sessionTimeoutMs: config.sessionTimeoutMs,
-    heartbeatIntervalMs: config.heartbeatIntervalMs,
-    claimIdleMs: config.claimIdleMs,
+    ...(config.ordering === 'key'
+      ? {
+          sessionTimeoutMs: config.sessionTimeoutMs,
+          heartbeatIntervalMs: config.heartbeatIntervalMs,
+        }
+      : { claimIdleMs: config.claimIdleMs }),
     drainTimeoutMs: Math.max(500, config.shutdownGraceMs - SHUTDOWN_MARGIN_MS),
     handler: async (event, ctx) => {
       await orders.handle(event, violations ? violations.quiet(ctx) : ctx);

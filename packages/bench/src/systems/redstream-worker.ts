@@ -65,8 +65,7 @@ runWorker('redstream', {
       maxInFlight: task.maxInFlight,
       blockMs: task.blockMs,
       // Membership settles before the run starts; a faster heartbeat only shortens that wait.
-      heartbeatIntervalMs: 200,
-      sessionTimeoutMs: 5000,
+      ...(task.ordering === 'key' ? { heartbeatIntervalMs: 200, sessionTimeoutMs: 5000 } : {}),
       handler: (event) => {
         tally.handle(event.payload);
       },

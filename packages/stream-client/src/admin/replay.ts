@@ -1,5 +1,5 @@
 import type { RedisClient } from '../connection/redis-connection.js';
-import { ensureGroup } from '../consumer/group-setup.js';
+import { ensureGroup } from '../consumer/group-recovery.js';
 import { MetadataField } from '../consumer/metadata-fields.js';
 import { compareEntryIds } from '../consumer/stream-entry.js';
 import type { RedisKeys } from '../keys.js';

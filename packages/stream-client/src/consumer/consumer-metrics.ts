@@ -18,6 +18,7 @@ export class ConsumerMetrics {
   private readonly rebalances?: Counter<'topic' | 'group'>;
   private readonly rebalanceDuration?: Histogram<'topic' | 'group'>;
   private readonly blockedKeys?: Gauge<'topic' | 'group'>;
+  private readonly skipped?: Counter<'topic' | 'group' | 'reason'>;
 
   constructor(
     registry: Registry | undefined,
@@ -79,6 +80,11 @@ export class ConsumerMetrics {
       'Time from a membership change to owning the target partitions',
       [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
     );
+    this.skipped = counter(
+      'redstream_consumer_skipped_total',
+      'Entries settled without their handler (deleted or trimmed while pending, settled elsewhere)',
+      ['topic', 'group', 'reason'] as const,
+    );
     this.blockedKeys = gauge(
       'redstream_consumer_blocked_keys',
       'Keys blocked after exhausting retries (onRetriesExhausted block-key)',
@@ -100,6 +106,10 @@ export class ConsumerMetrics {
 
   recordDeadLettered(reason: string): void {
     this.deadLettered?.inc({ ...this.labels, reason });
+  }
+
+  recordSkipped(reason: string): void {
+    this.skipped?.inc({ ...this.labels, reason });
   }
 
   recordDuplicate(): void {

@@ -1,30 +1,37 @@
 import { createCodec } from '@redstream/codec';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { NonRetriableError } from '../errors.js';
+import { EffectsFailedError, NonRetriableError } from '../errors.js';
 import { RedisKeys } from '../keys.js';
 import { ConsumerMetrics } from './consumer-metrics.js';
-import { EntryProcessor, type Settlement } from './entry-processor.js';
+import { EntryProcessor } from './entry-processor.js';
+import type { HandlerContext } from './handler-context.js';
 import { Instrumentation } from './instrumentation.js';
+import type { Settlement } from './settlement/settlement.js';
 import type { StreamEntry } from './stream-entry.js';
-import { resolveSubscribeOptions } from './subscribe-options.js';
+import { resolveSubscribeOptions, type SubscribeOptions } from './subscribe-options.js';
 
 // The decision logic alone (what to do with an entry); the Redis side of each decision is
 // covered by the integration tests. The settlement records calls instead of talking to Redis.
 function setup(
-  handler: () => void | Promise<void>,
+  handler: (event: unknown, ctx: HandlerContext) => void | Promise<void>,
   retryMode: 'schedule' | 'in-place' = 'schedule',
+  extra: Partial<SubscribeOptions> = {},
+  ackAndMark: Settlement['ackAndMark'] = async () => 1,
 ) {
   const calls: string[] = [];
   const settlement: Settlement = {
     ack: async (entry) => void calls.push(`ack ${entry.id}`),
-    ackAndMark: async (entry) => {
+    ackAndMark: async (entry, eventId, effects) => {
       calls.push(`ackAndMark ${entry.id}`);
-      return 1;
+      return ackAndMark(entry, eventId, effects);
     },
-    deadLetter: async (entry, reason, _error, attempts) =>
-      void calls.push(`deadLetter ${entry.id} ${reason} ${attempts}`),
+    deadLetter: async (entry, reason, _error, attempts) => {
+      calls.push(`deadLetter ${entry.id} ${reason} ${attempts}`);
+      return true;
+    },
     scheduleRetry: async (entry, next) => void calls.push(`retry ${entry.id} as attempt ${next}`),
+    drain: async () => {},
   };
   const codec = createCodec();
   const options = resolveSubscribeOptions({
@@ -33,6 +40,8 @@ function setup(
     consumer: 'c',
     handler,
     maxDeliveries: 3,
+    ...(retryMode === 'in-place' ? { ordering: 'key' as const } : {}),
+    ...extra,
   });
   const processor = new EntryProcessor({
     options: options as never,
@@ -65,14 +74,14 @@ describe('EntryProcessor decisions', () => {
     const { calls, processor, entry } = setup(() => {
       called = true;
     });
-    expect(await processor.process(entry(null), signal)).toEqual({ kind: 'skipped' });
+    expect(await processor.process(entry(null), signal, 1)).toEqual({ kind: 'skipped' });
     expect(calls).toEqual(['ack 1-1']);
     expect(called).toBe(false);
   });
 
   it('dead-letters undecodable fields at once', async () => {
     const { calls, processor, entry } = setup(() => {});
-    const outcome = await processor.process(entry(['v', '99', 'garbage', '\u0000']), signal);
+    const outcome = await processor.process(entry(['v', '99', 'garbage', '\u0000']), signal, 1);
     expect(outcome).toEqual({ kind: 'dead-lettered', reason: 'decode-failed' });
     expect(calls).toEqual(['deadLetter 1-1 decode-failed 1']);
   });
@@ -81,10 +90,10 @@ describe('EntryProcessor decisions', () => {
     const failing = setup(() => {
       throw new Error('boom');
     });
-    expect(await failing.processor.process(failing.entry(failing.valid(), 1), signal)).toEqual({
+    expect(await failing.processor.process(failing.entry(failing.valid()), signal, 1)).toEqual({
       kind: 'retry-scheduled',
     });
-    expect(await failing.processor.process(failing.entry(failing.valid(), 3), signal)).toEqual({
+    expect(await failing.processor.process(failing.entry(failing.valid()), signal, 3)).toEqual({
       kind: 'dead-lettered',
       reason: 'max-deliveries',
     });
@@ -95,7 +104,7 @@ describe('EntryProcessor decisions', () => {
     const { calls, processor, entry, valid } = setup(() => {
       throw new NonRetriableError('no');
     });
-    expect(await processor.process(entry(valid()), signal)).toEqual({
+    expect(await processor.process(entry(valid()), signal, 1)).toEqual({
       kind: 'dead-lettered',
       reason: 'non-retriable',
     });
@@ -107,7 +116,7 @@ describe('EntryProcessor decisions', () => {
     const { calls, processor, entry, valid } = setup(() => {
       called = true;
     });
-    expect(await processor.process(entry(valid(), 4), signal)).toEqual({
+    expect(await processor.process(entry(valid()), signal, 4)).toEqual({
       kind: 'dead-lettered',
       reason: 'max-deliveries',
     });
@@ -119,7 +128,76 @@ describe('EntryProcessor decisions', () => {
     const { processor, entry, valid } = setup(() => {
       throw new Error('boom');
     }, 'in-place');
-    const outcome = await processor.process(entry(valid()), signal);
+    const outcome = await processor.process(entry(valid()), signal, 1);
     expect(outcome).toMatchObject({ kind: 'retry-in-place', blocked: false });
+  });
+
+  it('keeps an exhausted entry of a blocked key (block-key) instead of dead-lettering it', async () => {
+    let runs = 0;
+    const { calls, processor, entry, valid } = setup(
+      () => {
+        runs++;
+        throw new Error('still failing');
+      },
+      'in-place',
+      { onRetriesExhausted: 'block-key' },
+    );
+    const outcome = await processor.process(entry(valid()), signal, 7);
+    expect(outcome).toMatchObject({ kind: 'retry-in-place', blocked: true });
+    expect(runs).toBe(1);
+    expect(calls).toEqual([]);
+  });
+
+  it('counts a handler past handlerTimeoutMs as a failed attempt, aborts its signal, and dead-letters it as timeout', async () => {
+    let signalled: AbortSignal | undefined;
+    const { calls, processor, entry, valid } = setup(
+      (_event, ctx) => {
+        signalled = ctx.signal;
+        return new Promise(() => {});
+      },
+      'schedule',
+      { handlerTimeoutMs: 30 },
+    );
+    expect(await processor.process(entry(valid()), signal, 1)).toEqual({ kind: 'retry-scheduled' });
+    expect(signalled?.aborted).toBe(true);
+    expect(await processor.process(entry(valid()), signal, 3)).toEqual({
+      kind: 'dead-lettered',
+      reason: 'timeout',
+    });
+    expect(calls).toEqual(['retry 1-1 as attempt 2', 'deadLetter 1-1 timeout 3']);
+    expect(processor.runningHandlers).toBe(0);
+  });
+
+  it('treats refused effects as a handler failure: retried, then dead-lettered as effects-failed', async () => {
+    const { calls, processor, entry, valid } = setup(
+      (_event, ctx) => void ctx.effects.incrby(ctx.stateKey('n'), 1),
+      'schedule',
+      {},
+      async () => {
+        throw new EffectsFailedError('effect 1 refused: WRONGTYPE');
+      },
+    );
+    expect(await processor.process(entry(valid()), signal, 1)).toEqual({ kind: 'retry-scheduled' });
+    expect(await processor.process(entry(valid()), signal, 3)).toEqual({
+      kind: 'dead-lettered',
+      reason: 'effects-failed',
+    });
+    expect(calls).toEqual([
+      'ackAndMark 1-1',
+      'retry 1-1 as attempt 2',
+      'ackAndMark 1-1',
+      'deadLetter 1-1 effects-failed 3',
+    ]);
+  });
+
+  it('dead-letters a malformed effect at once (it can never apply)', async () => {
+    const { calls, processor, entry, valid } = setup((_event, ctx) => {
+      ctx.effects.set('not-in-the-partition-slot', 'x');
+    });
+    expect(await processor.process(entry(valid()), signal, 1)).toEqual({
+      kind: 'dead-lettered',
+      reason: 'effects-failed',
+    });
+    expect(calls).toEqual(['deadLetter 1-1 effects-failed 1']);
   });
 });

@@ -1,49 +1,36 @@
 import { performance } from 'node:perf_hooks';
 import { type Codec, CodecError, type DecodedEvent } from '@redstream/codec';
 import type { Logger } from 'pino';
-import { backoffDelay } from '../connection/backoff.js';
+import { backoffDelay, reconnectDelay } from '../connection/backoff.js';
 import type { RedisClient } from '../connection/redis-connection.js';
-import { FencedError, NonRetriableError } from '../errors.js';
+import {
+  EffectsFailedError,
+  FencedError,
+  HandlerTimeoutError,
+  InvalidEffectError,
+  NonRetriableError,
+} from '../errors.js';
 import type { RedisKeys } from '../keys.js';
 import { ScriptStatus } from '../scripts/script-status.js';
 import type { ConsumerMetrics } from './consumer-metrics.js';
+import type { Effects } from './effects.js';
 import {
   createHandlerContext,
-  type Effects,
-  type HandlerContext,
   type HandlerContextScope,
+  type RunContext,
   traceFields,
 } from './handler-context.js';
 import type { Instrumentation } from './instrumentation.js';
 import { MetadataField, splitMetadata } from './metadata-fields.js';
+import {
+  type DeadLetterReason,
+  isSettlementRefusal,
+  type Settlement,
+} from './settlement/settlement.js';
 import type { StreamEntry } from './stream-entry.js';
 import type { ResolvedSubscribeOptions } from './subscribe-options.js';
 
-export type DeadLetterReason =
-  | 'decode-failed'
-  | 'schema-violation'
-  | 'non-retriable'
-  | 'max-deliveries';
-
-/** How a mode settles entries: plain (ordering none) or fenced by the partition lease (ordering key). */
-export interface Settlement {
-  /**
-   * Acks after success. May return nothing: ordering none sends acks in batches without
-   * waiting (a failed batch leaves its entries pending, to be read again), while ordering key
-   * must wait to learn whether the lease still held.
-   */
-  ack(entry: StreamEntry): Promise<void> | undefined;
-  /** The effectively-once step; returns a ScriptStatus code. */
-  ackAndMark(entry: StreamEntry, eventId: string, effects: Effects): Promise<number>;
-  deadLetter(
-    entry: StreamEntry,
-    reason: DeadLetterReason,
-    error: Error,
-    attempts: number,
-  ): Promise<void>;
-  /** Ordering none: schedule a delayed redelivery, then ack the original. */
-  scheduleRetry?(entry: StreamEntry, nextAttempt: number, delayMs: number): Promise<void>;
-}
+export type { DeadLetterReason } from './settlement/settlement.js';
 
 export type ProcessOutcome =
   | { kind: 'handled'; event: DecodedEvent }
@@ -68,17 +55,27 @@ export interface EntryProcessorDeps {
   settlement: Settlement;
   /** 'schedule' (ordering none) re-delivers later through BullMQ; 'in-place' (ordering key) lets the key wait. */
   retryMode: 'schedule' | 'in-place';
-  /** ordering key: the lease epoch held on a partition. */
-  fencingToken?: (partition: number) => number | undefined;
+  /**
+   * ordering key: while this says yes, a settlement that failed on the connection is sent
+   * again (the handler is not re-run: its work is done, only the ack is missing). Ordering
+   * none leaves the entry pending instead, for its pending pass or a claim.
+   */
+  keepSettling?: (entry: StreamEntry) => boolean;
 }
 
 /**
  * Runs one entry through decode, the handler and settlement: ack (or the effectively-once
  * step) on success; on failure a retry (scheduled or in place) or the dead-letter stream.
- * Shared by both consumption modes, which differ only in their Settlement and retry mode.
+ * Shared by both consumption modes, which differ in their Settlement, how they count
+ * attempts and their retry mode.
  */
 export class EntryProcessor {
   private readonly scope: HandlerContextScope;
+  private readonly blockKey: boolean;
+  /** Handlers running now, and how many ever completed: the progress watchdog's inputs. */
+  private running = 0;
+  private completions = 0;
+  private progressSeen = { completions: 0, at: performance.now() };
 
   constructor(private readonly deps: EntryProcessorDeps) {
     const { options, keys, redis, logger } = deps;
@@ -90,22 +87,42 @@ export class EntryProcessor {
       redis,
       logger,
     };
+    this.blockKey = deps.retryMode === 'in-place' && options.onRetriesExhausted === 'block-key';
+  }
+
+  /** Handlers that started and have neither settled nor timed out. */
+  get runningHandlers(): number {
+    return this.running;
   }
 
   /**
-   * `decoded`: the event when the caller already decoded it. Not an async function on purpose:
-   * the common path (synchronous handler, batched ack) then allocates no async frame, which
-   * for a hot consumer is a large share of what it allocates per entry.
+   * How long handlers have been running without any of them completing (0 while none runs).
+   * Sampled by the modes' timers, so the hot path only counts.
+   */
+  stuckForMs(now = performance.now()): number {
+    if (this.running === 0 || this.completions !== this.progressSeen.completions) {
+      this.progressSeen = { completions: this.completions, at: now };
+      return 0;
+    }
+    return now - this.progressSeen.at;
+  }
+
+  /**
+   * `attempt`: which run of the handler this is (1 for the first). `decoded`: the event when
+   * the caller already decoded it. Not an async function on purpose: the common path
+   * (synchronous handler, batched ack) then allocates no async frame, which for a hot
+   * consumer is a large share of what it allocates per entry.
    */
   process(
     entry: StreamEntry,
     signal: AbortSignal,
-    inPlaceRetries = 0,
+    attempt: number,
     decoded?: DecodedEvent,
   ): Promise<ProcessOutcome> {
     const { options } = this.deps;
     if (entry.fields === null) {
       // Deleted or trimmed while pending: nothing to handle; ack so the pending list shrinks.
+      this.reportSkipped(entry, 'deleted');
       return this.ackSkipped(entry);
     }
     const { envelope, metadata } = splitMetadata(entry.fields);
@@ -114,10 +131,6 @@ export class EntryProcessor {
       // Redriven or replayed for another group: not ours to handle.
       return this.ackSkipped(entry);
     }
-    const firstAttempt = entry.fromRetry
-      ? Number(metadata.get(MetadataField.retryAttempt) ?? 1) || 1
-      : 1;
-    const attempt = firstAttempt + Math.max(0, entry.deliveryCount - 1) + inPlaceRetries;
 
     let event: DecodedEvent;
     try {
@@ -130,13 +143,14 @@ export class EntryProcessor {
       return this.deadLetter(entry, reason, toError(error), attempt);
     }
 
-    // An entry redelivered more often than allowed (a handler that crashes the process, say)
-    // is dead-lettered without running the handler again.
-    if (attempt > options.maxDeliveries) {
+    // An entry run more often than allowed without settling (a handler that crashes the
+    // process, say) is dead-lettered without running the handler again; a blocked key keeps
+    // its entry instead (it is retried at the maximum backoff).
+    if (attempt > options.maxDeliveries && !this.blockKey) {
       return this.deadLetter(
         entry,
         'max-deliveries',
-        new Error(`delivered ${attempt} times, maxDeliveries is ${options.maxDeliveries}`),
+        new Error(`run ${attempt} times, maxDeliveries is ${options.maxDeliveries}`),
         attempt - 1,
         event,
       );
@@ -148,13 +162,16 @@ export class EntryProcessor {
       entry,
       attempt,
       signal,
-      this.deps.fencingToken?.(entry.partition),
+      entry.lease?.epoch,
     );
     const started = performance.now();
     let result: unknown;
+    this.running++;
     try {
       result = options.handler(event, context);
     } catch (caught) {
+      this.runEnded();
+      context.release();
       return this.handleFailure(entry, event, toError(caught), attempt);
     }
     if (result !== undefined && typeof (result as Promise<void>).then === 'function') {
@@ -167,21 +184,47 @@ export class EntryProcessor {
         started,
       );
     }
+    this.runEnded();
+    context.release();
     return this.settle(entry, event, context, attempt, performance.now() - started);
+  }
+
+  private runEnded(): void {
+    this.running--;
+    this.completions++;
   }
 
   private async afterAsyncHandler(
     result: Promise<void>,
     entry: StreamEntry,
     event: DecodedEvent,
-    context: HandlerContext & { readonly hasEffects: boolean },
+    context: RunContext,
     attempt: number,
     started: number,
   ): Promise<ProcessOutcome> {
+    const timeoutMs = this.deps.options.handlerTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await result;
+      if (timeoutMs > 0) {
+        await new Promise<void>((resolve, reject) => {
+          timer = setTimeout(() => {
+            // The handler may go on running (JavaScript cannot stop it): its signal says to
+            // stop, its result is ignored and its effects are never applied.
+            const error = new HandlerTimeoutError(timeoutMs);
+            context.abortRun(error);
+            reject(error);
+          }, timeoutMs);
+          result.then(resolve, reject);
+        });
+      } else {
+        await result;
+      }
     } catch (caught) {
       return this.handleFailure(entry, event, toError(caught), attempt);
+    } finally {
+      clearTimeout(timer);
+      this.runEnded();
+      context.release();
     }
     return this.settle(entry, event, context, attempt, performance.now() - started);
   }
@@ -190,7 +233,7 @@ export class EntryProcessor {
   private settle(
     entry: StreamEntry,
     event: DecodedEvent,
-    context: HandlerContext & { readonly hasEffects: boolean },
+    context: RunContext,
     attempt: number,
     durationMs: number,
   ): Promise<ProcessOutcome> {
@@ -200,7 +243,16 @@ export class EntryProcessor {
     // Ordering none acks in batches without waiting: no promise to wait for per entry.
     const acked = this.deps.settlement.ack(entry);
     if (!acked) return Promise.resolve(this.handled(entry, event, attempt, durationMs));
-    return afterAck(acked, () => this.handled(entry, event, attempt, durationMs));
+    // The first try is the ack already queued; later tries (after a connection error) send it again.
+    let queued: Promise<void> | undefined = acked;
+    return this.persist(entry, () => {
+      const ack = queued ?? this.deps.settlement.ack(entry) ?? Promise.resolve();
+      queued = undefined;
+      return ack;
+    }).then(
+      () => this.handled(entry, event, attempt, durationMs),
+      (error: unknown) => this.afterSettleError(error, entry, event, attempt),
+    );
   }
 
   private async ackAndMark(
@@ -210,15 +262,73 @@ export class EntryProcessor {
     attempt: number,
     durationMs: number,
   ): Promise<ProcessOutcome> {
-    const status = await this.deps.settlement.ackAndMark(entry, event.id, effects);
-    if (status === ScriptStatus.FENCED) return FENCED;
-    if (status === ScriptStatus.NOT_PENDING) return SKIPPED;
+    let status: number;
+    try {
+      status = await this.persist(entry, () =>
+        this.deps.settlement.ackAndMark(entry, event.id, effects),
+      );
+    } catch (error) {
+      return this.afterSettleError(error, entry, event, attempt);
+    }
+    if (status === ScriptStatus.NOT_PENDING) {
+      this.reportSkipped(entry, 'not-pending');
+      return SKIPPED;
+    }
     if (status === ScriptStatus.DUPLICATE) {
       this.deps.metrics.recordDuplicate();
       this.emitDuplicate(entry, event);
       return { kind: 'duplicate', event };
     }
     return this.handled(entry, event, attempt, durationMs);
+  }
+
+  /**
+   * A settlement that did not go through: fenced (the lease is gone), refused by Redis (a
+   * handler failure: the effects or the ack can never apply as they are), or the connection
+   * (thrown: the entry stays pending for the mode to pick up again).
+   */
+  private afterSettleError(
+    error: unknown,
+    entry: StreamEntry,
+    event: DecodedEvent,
+    attempt: number,
+  ): Promise<ProcessOutcome> {
+    if (error instanceof FencedError) return Promise.resolve(FENCED);
+    if (error instanceof EffectsFailedError)
+      return this.handleFailure(entry, event, error, attempt);
+    if (isSettlementRefusal(error))
+      return this.handleFailure(
+        entry,
+        event,
+        new EffectsFailedError(
+          `Redis refused the settlement: ${(error as Error).message}`,
+          undefined,
+          error,
+        ),
+        attempt,
+      );
+    return Promise.reject(error);
+  }
+
+  /** Runs a settlement step, again after a backoff while it fails on the connection and the mode wants it settled. */
+  private async persist<T>(entry: StreamEntry, step: () => Promise<T>): Promise<T> {
+    for (let failures = 1; ; failures++) {
+      try {
+        return await step();
+      } catch (error) {
+        const refused =
+          error instanceof FencedError ||
+          error instanceof EffectsFailedError ||
+          isSettlementRefusal(error);
+        if (refused || !this.deps.keepSettling?.(entry)) throw error;
+        if (failures === 1)
+          this.deps.logger.warn(
+            { err: error, entryId: entry.id, partition: entry.partition },
+            'could not settle entry; sending the settlement again',
+          );
+        await new Promise((resolve) => setTimeout(resolve, reconnectDelay(failures)));
+      }
+    }
   }
 
   private handled(
@@ -252,10 +362,37 @@ export class EntryProcessor {
     }));
   }
 
+  /** An entry settled without its handler: deleted or trimmed while pending, or settled elsewhere. */
+  private reportSkipped(entry: StreamEntry, reason: 'deleted' | 'not-pending'): void {
+    this.deps.metrics.recordSkipped(reason);
+    this.deps.instrumentation.emit('consumer.skipped', () => ({
+      entryId: entry.id,
+      partition: entry.partition,
+      reason,
+    }));
+    this.deps.logger.warn(
+      { entryId: entry.id, partition: entry.partition, reason },
+      reason === 'deleted'
+        ? 'pending entry was deleted or trimmed before it was handled; acked without a handler'
+        : 'entry was settled elsewhere meanwhile; nothing applied here',
+    );
+  }
+
   /** Acks an entry there is nothing to handle for; fenced when the partition's lease was lost. */
   private ackSkipped(entry: StreamEntry): Promise<ProcessOutcome> {
-    const acked = this.deps.settlement.ack(entry);
-    return acked ? afterAck(acked, () => SKIPPED) : Promise.resolve(SKIPPED);
+    let queued = this.deps.settlement.ack(entry);
+    if (!queued) return Promise.resolve(SKIPPED);
+    return this.persist(entry, () => {
+      const ack = queued ?? this.deps.settlement.ack(entry) ?? Promise.resolve();
+      queued = undefined;
+      return ack;
+    }).then(
+      () => SKIPPED,
+      (error: unknown) => {
+        if (error instanceof FencedError) return FENCED;
+        throw error;
+      },
+    );
   }
 
   private async handleFailure(
@@ -270,9 +407,7 @@ export class EntryProcessor {
       !(error instanceof NonRetriableError) &&
       (error as { retriable?: unknown }).retriable !== false;
     const exhausted = attempt >= options.maxDeliveries;
-    const willRetry =
-      retriable &&
-      (!exhausted || (retryMode === 'in-place' && options.onRetriesExhausted === 'block-key'));
+    const willRetry = retriable && (!exhausted || this.blockKey);
     instrumentation.emit('consumer.failed', () => ({
       eventId: event.id,
       entryId: entry.id,
@@ -294,9 +429,8 @@ export class EntryProcessor {
       },
       'handler failed',
     );
-    if (!retriable) return this.deadLetter(entry, 'non-retriable', error, attempt, event);
-    if (exhausted && !willRetry)
-      return this.deadLetter(entry, 'max-deliveries', error, attempt, event);
+    if (!willRetry)
+      return this.deadLetter(entry, failureReason(error, retriable), error, attempt, event);
 
     const blocked = exhausted;
     const delayMs = blocked
@@ -328,11 +462,18 @@ export class EntryProcessor {
     event?: DecodedEvent,
   ): Promise<ProcessOutcome> {
     const eventId = event?.id;
+    let written: boolean;
     try {
-      await this.deps.settlement.deadLetter(entry, reason, error, attempts);
+      written = await this.persist(entry, () =>
+        this.deps.settlement.deadLetter(entry, reason, error, attempts),
+      );
     } catch (caught) {
       if (caught instanceof FencedError) return FENCED;
       throw caught;
+    }
+    if (!written) {
+      this.reportSkipped(entry, 'not-pending');
+      return SKIPPED;
     }
     this.deps.metrics.recordDeadLettered(reason);
     this.deps.instrumentation.emit('consumer.dead-lettered', () => ({
@@ -359,16 +500,17 @@ export class EntryProcessor {
   }
 }
 
+/** Why an event that will not be retried again goes to the dead-letter stream. */
+function failureReason(error: Error, retriable: boolean): DeadLetterReason {
+  if (error instanceof EffectsFailedError || error instanceof InvalidEffectError)
+    return 'effects-failed';
+  if (!retriable) return 'non-retriable';
+  if (error instanceof HandlerTimeoutError) return 'timeout';
+  return 'max-deliveries';
+}
+
 function toError(value: unknown): Error {
   return value instanceof Error
     ? value
     : new Error(typeof value === 'string' ? value : JSON.stringify(value));
-}
-
-/** The outcome once an ack is done; fenced when it was refused because the lease was lost. */
-function afterAck(acked: Promise<void>, outcome: () => ProcessOutcome): Promise<ProcessOutcome> {
-  return acked.then(outcome, (error: unknown) => {
-    if (error instanceof FencedError) return FENCED;
-    throw error;
-  });
 }

@@ -1,59 +1,7 @@
 import type { Logger } from 'pino';
 import type { RedisClient } from '../connection/redis-connection.js';
-import { InvalidOptionError } from '../errors.js';
 import type { RedisKeys } from '../keys.js';
-
-type Arg = string | number | Buffer;
-
-/**
- * Redis writes a handler wants applied exactly once per event: they run in the same atomic
- * step as the ack and the dedupe marker (the "ack-and-mark" script), so a redelivered event
- * (crash between handler and ack, a claim race) does not apply them twice.
- * Every written key must be in the partition's hash slot: build keys with `context.stateKey()`.
- */
-export class Effects {
-  readonly commands: Arg[][] = [];
-  readonly keys: string[] = [];
-
-  /** Any single-key write command: `command('HINCRBY', key, 'field', 1)`. */
-  command(name: string, key: string, ...args: Arg[]): this {
-    if (!/^[A-Za-z]+$/.test(name))
-      throw new InvalidOptionError('effects command', 'a Redis command name', name);
-    let index = this.keys.indexOf(key);
-    if (index < 0) index = this.keys.push(key) - 1;
-    // '\0k<i>' refers to KEYS[i] inside the script; the first three KEYS are the script's own.
-    this.commands.push([name.toUpperCase(), `\0k${index + 4}`, ...args]);
-    return this;
-  }
-
-  set(key: string, value: Arg, ...options: Arg[]): this {
-    return this.command('SET', key, value, ...options);
-  }
-
-  hset(key: string, fields: Record<string, Arg>): this {
-    return this.command('HSET', key, ...Object.entries(fields).flat());
-  }
-
-  hincrby(key: string, field: string, by: number): this {
-    return this.command('HINCRBY', key, field, by);
-  }
-
-  incrby(key: string, by: number): this {
-    return this.command('INCRBY', key, by);
-  }
-
-  rpush(key: string, ...values: Arg[]): this {
-    return this.command('RPUSH', key, ...values);
-  }
-
-  del(key: string): this {
-    return this.command('DEL', key);
-  }
-
-  get size(): number {
-    return this.commands.length;
-  }
-}
+import { Effects } from './effects.js';
 
 export interface HandlerContext {
   topic: string;
@@ -74,7 +22,11 @@ export interface HandlerContext {
   stateKey(name: string): string;
   /** The command connection, for reads (writes that must happen once belong in `effects`). */
   redis: RedisClient;
-  /** Aborted when this replica stops owning the partition or shuts down past its drain timeout. */
+  /**
+   * Aborted when this run passes `handlerTimeoutMs`, when this replica stops owning the
+   * partition (ordering key), or when it shuts down past its drain timeout. Pass it on to
+   * fetch and database calls so abandoned work stops.
+   */
   signal: AbortSignal;
   /** A child logger carrying the event id, type and trace id. */
   log: Logger;
@@ -106,6 +58,10 @@ class EventHandlerContext implements HandlerContext {
   readonly fencingToken?: number;
   private lazyEffects: Effects | undefined;
   private lazyLog: Logger | undefined;
+  /** This run's own signal, made only when the handler reads `signal` (most never do). */
+  private runAbort: AbortController | undefined;
+  private unlinkParent: (() => void) | undefined;
+  private abortReason: unknown;
 
   constructor(
     private readonly scope: HandlerContextScope,
@@ -113,10 +69,39 @@ class EventHandlerContext implements HandlerContext {
     readonly partition: number,
     readonly entryId: string,
     readonly attempt: number,
-    readonly signal: AbortSignal,
+    private readonly parentSignal: AbortSignal,
     fencingToken: number | undefined,
   ) {
     if (fencingToken !== undefined) this.fencingToken = fencingToken;
+  }
+
+  get signal(): AbortSignal {
+    if (!this.runAbort) {
+      const controller = new AbortController();
+      this.runAbort = controller;
+      if (this.abortReason !== undefined) controller.abort(this.abortReason);
+      else if (this.parentSignal.aborted) controller.abort(this.parentSignal.reason);
+      else {
+        // The parent signal lives as long as the partition or subscription: the listener is
+        // removed when the run ends, or thousands of finished runs would stay attached to it.
+        const onAbort = () => controller.abort(this.parentSignal.reason);
+        this.parentSignal.addEventListener('abort', onAbort, { once: true });
+        this.unlinkParent = () => this.parentSignal.removeEventListener('abort', onAbort);
+      }
+    }
+    return this.runAbort.signal;
+  }
+
+  /** Aborts this run only (its deadline passed); the partition's other runs go on. */
+  abortRun(reason: unknown): void {
+    this.abortReason = reason;
+    this.runAbort?.abort(reason);
+  }
+
+  /** The run is over: detach from the long-lived parent signal. */
+  release(): void {
+    this.unlinkParent?.();
+    this.unlinkParent = undefined;
   }
 
   get topic(): string {
@@ -136,7 +121,9 @@ class EventHandlerContext implements HandlerContext {
   }
 
   get effects(): Effects {
-    this.lazyEffects ??= new Effects();
+    this.lazyEffects ??= new Effects(
+      this.scope.keys.partitionHashTag(this.scope.topic, this.partition),
+    );
     return this.lazyEffects;
   }
 
@@ -161,6 +148,13 @@ class EventHandlerContext implements HandlerContext {
   }
 }
 
+/** What the entry processor sees of a context besides the handler's view. */
+export interface RunContext extends HandlerContext {
+  readonly hasEffects: boolean;
+  abortRun(reason: unknown): void;
+  release(): void;
+}
+
 export function createHandlerContext(
   scope: HandlerContextScope,
   event: LoggedEvent,
@@ -168,7 +162,7 @@ export function createHandlerContext(
   attempt: number,
   signal: AbortSignal,
   fencingToken: number | undefined,
-): HandlerContext & { readonly hasEffects: boolean } {
+): RunContext {
   return new EventHandlerContext(
     scope,
     event,

@@ -37,6 +37,28 @@ export class InFlightCounter {
     this.count += room;
   }
 
+  /**
+   * For a read whose COUNT applies per stream: waits until at least one entry per stream fits
+   * under `limit`, then reserves up to half of the free room (at most `maxPerStream` per
+   * stream) and returns the count per stream. Half: a blocking read holds its reservation
+   * while nothing arrives, and the claims of entries left by dead replicas need room too. The
+   * caller gives back `count * streams` once what it read is counted.
+   */
+  async reservePerStream(streams: number, maxPerStream: number, limit: number): Promise<number> {
+    while (this.count + streams > limit) await this.change();
+    const free = limit - this.count;
+    const perStream = Math.min(maxPerStream, Math.max(1, Math.floor(free / (2 * streams))));
+    this.count += perStream * streams;
+    return perStream;
+  }
+
+  /** Counts `room` at once when it fits under `limit` now; false (and nothing counted) otherwise. */
+  tryReserve(room: number, limit: number): boolean {
+    if (this.count + room > limit) return false;
+    this.count += room;
+    return true;
+  }
+
   private change(): Promise<void> {
     return new Promise<void>((resolve) => this.listeners.push(resolve));
   }

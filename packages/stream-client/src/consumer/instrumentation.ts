@@ -42,6 +42,14 @@ export interface ConsumerEvents {
     key: string | null;
     headers: Record<string, string>;
   };
+  /** Settled without running the handler: deleted or trimmed while pending, or settled elsewhere. */
+  'consumer.skipped': { entryId: string; partition: number; reason: 'deleted' | 'not-pending' };
+  /**
+   * Handlers are running but none completed for `progressTimeoutMs`: the replica gives its
+   * work up (ordering key: leaves the group and releases its partitions; ordering none: stops
+   * reading and lets others claim its entries) until they complete.
+   */
+  'consumer.stalled': { runningHandlers: number; sinceMs: number };
   'consumer.claimed': { partition: number; count: number };
   'consumer.group.recreated': { stream: string; from: string };
   'consumer.connection.error': { error: Error };

@@ -112,7 +112,10 @@ export class RetryScheduler {
       fields: serializeFields(fields),
     };
     await this.queue!.add('retry', data, {
-      jobId: `${origin.replaceAll(':', '_')}-${nextAttempt}`,
+      // One job per entry being retried (not per attempt number): when a crash between this
+      // schedule and the ack delivers the entry again and it fails again, the second schedule
+      // finds the first job and adds nothing, so the event comes back once.
+      jobId: `${entry.stream}@${entry.id}`.replaceAll(':', '_'),
       delay: delayMs,
       attempts: 10,
       backoff: { type: 'exponential', delay: 200 },

@@ -1,16 +1,19 @@
 import type { Logger } from 'pino';
 import { reconnectDelay } from '../connection/backoff.js';
 import type { RedisClient } from '../connection/redis-connection.js';
-import { AckBatcher } from './ack-batcher.js';
+import { InvalidOptionError } from '../errors.js';
 import { ConcurrencyGate } from './concurrency-gate.js';
 import type { ConsumerMetrics } from './consumer-metrics.js';
+import type { ConsumerMode } from './consumer-mode.js';
 import type { ConsumerRuntime } from './consumer-runtime.js';
-import { deadLetterFields } from './dead-letter-fields.js';
-import { EntryProcessor, type Settlement } from './entry-processor.js';
-import { ensureGroup, isNoGroupError } from './group-setup.js';
+import { EntryProcessor } from './entry-processor.js';
+import { ensureGroup, isNoGroupError, recoverVanishedGroups } from './group-recovery.js';
 import { InFlightCounter } from './in-flight-counter.js';
 import type { Instrumentation } from './instrumentation.js';
+import { MetadataField, splitMetadata } from './metadata-fields.js';
 import { RetryScheduler } from './retry-scheduler.js';
+import { PlainSettlement } from './settlement/plain-settlement.js';
+import { settlesWithin } from './settles-within.js';
 import { parseReadReply, type RawReadReply, type StreamEntry } from './stream-entry.js';
 import { type ResolvedSubscribeOptions, startPositionId } from './subscribe-options.js';
 
@@ -25,27 +28,41 @@ interface InFlightEntry {
   touchedAt: number;
 }
 
+/** One reader connection and the streams it reads (all of them, or one partition's on a cluster). */
+interface Reader {
+  client: RedisClient;
+  streams: string[];
+  /** Re-read this consumer's pending entries before new ones (after a lost reply). */
+  pendingPassNeeded: boolean;
+}
+
+/** How long close() waits for each of its steps that need Redis. */
+const CLOSE_STEP_TIMEOUT_MS = 1500;
+
 /**
  * `ordering: 'none'`: every replica reads every partition stream (and the group's retry
- * streams) through the consumer group; Redis hands each entry to one replica. Handles run
+ * streams) through the consumer group; Redis hands each entry to one replica. Handlers run
  * concurrently; recovery re-reads this consumer's pending entries at start and after errors,
  * and claims entries left idle by dead or stuck replicas.
  */
-export class SharedGroupConsumer {
+export class SharedGroupConsumer implements ConsumerMode {
   private readonly streams = new Map<string, StreamRef>();
   private readonly inFlightEntries = new Map<string, InFlightEntry>();
   private readonly inFlight = new InFlightCounter();
   private readonly gate: ConcurrencyGate;
-  private readonly acks: AckBatcher;
+  private readonly settlement: PlainSettlement;
   private readonly processor: EntryProcessor;
   private readonly abort = new AbortController();
   private readonly loops: Promise<void>[] = [];
-  private readonly readers: Array<{ client: RedisClient; id?: number }> = [];
+  private readonly readers: Reader[] = [];
   private retries: RetryScheduler | undefined;
   private claimTimer: NodeJS.Timeout | undefined;
   private claimRound = 0;
   private stopping = false;
-  private pendingPassNeeded = true;
+  private closing: Promise<void> | undefined;
+  /** Handlers stopped making progress: read nothing and extend no claim until they do. */
+  private stalled = false;
+  private progressWaiters: Array<() => void> = [];
   private partitions = 0;
   private readonly log: Logger;
 
@@ -58,11 +75,14 @@ export class SharedGroupConsumer {
     this.log = runtime.logger;
     this.gate = new ConcurrencyGate(options.concurrency);
     const redis = runtime.connection.commands;
-    this.acks = new AckBatcher(
-      async (stream, ids) => {
-        await redis.xack(stream, options.group, ...ids);
-      },
-      (error) => this.ackFailed(error),
+    this.settlement = new PlainSettlement(
+      redis,
+      runtime.scripts,
+      runtime.keys,
+      options,
+      () => this.retries,
+      this.log,
+      () => this.needPendingPass(),
     );
     this.processor = new EntryProcessor({
       options,
@@ -72,9 +92,17 @@ export class SharedGroupConsumer {
       logger: this.log,
       instrumentation,
       metrics,
-      settlement: this.settlement(),
+      settlement: this.settlement,
       retryMode: 'schedule',
     });
+  }
+
+  get inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
+  get ownedPartitions(): number[] {
+    return Array.from({ length: this.partitions }, (_, partition) => partition);
   }
 
   async start(): Promise<void> {
@@ -83,13 +111,13 @@ export class SharedGroupConsumer {
     const info = await topics.requireTopic(topic, this.options.partitions);
     this.partitions = info.partitions;
     const startId = startPositionId(this.options.startFrom);
-    const groupsByPartition: string[][] = [];
+    const streamsByPartition: string[][] = [];
     for (let partition = 0; partition < info.partitions; partition++) {
       const stream = keys.partitionStream(topic, partition);
       const retry = keys.retryStream(topic, partition, group);
       this.streams.set(stream, { partition, fromRetry: false });
       this.streams.set(retry, { partition, fromRetry: true });
-      groupsByPartition.push([stream, retry]);
+      streamsByPartition.push([stream, retry]);
       await ensureGroup(connection.commands, stream, group, startId);
       // Retries appended after the group exists must all be seen: the retry stream starts at 0.
       await ensureGroup(connection.commands, retry, group, '0');
@@ -106,34 +134,42 @@ export class SharedGroupConsumer {
 
     // One XREADGROUP over all streams on a single server; on a cluster, streams of different
     // partitions live in different slots, so each partition gets its own reader.
-    const readerGroups = connection.cluster ? groupsByPartition : [groupsByPartition.flat()];
-    for (const streamKeys of readerGroups) {
+    const readerStreams = connection.cluster ? streamsByPartition : [streamsByPartition.flat()];
+    // COUNT applies per stream: a read over S streams returns up to S x COUNT entries. Each
+    // reader reserves that worst case before reading, so together they stay within maxInFlight.
+    const { maxInFlight } = this.options;
+    for (const streams of readerStreams) {
+      if (streams.length > maxInFlight)
+        throw new InvalidOptionError(
+          'maxInFlight',
+          `at least ${streams.length} for ${info.partitions} partitions in ordering none (one read covers every partition stream and its retry stream)`,
+          maxInFlight,
+        );
       const client = await connection.createReader('reader');
-      const reader: { client: RedisClient; id?: number } = { client };
-      if (!connection.cluster)
-        reader.id = Number(await (client as { client(sub: 'ID'): Promise<number> }).client('ID'));
-      this.readers.push(reader);
-      this.loops.push(this.readLoop(client, streamKeys));
+      this.readers.push({ client, streams, pendingPassNeeded: true });
     }
+    for (const reader of this.readers) this.loops.push(this.readLoop(reader));
     this.claimTimer = setInterval(() => void this.claimRoundSafely(), this.options.claimIntervalMs);
     this.claimTimer.unref();
   }
 
-  get inFlightCount(): number {
-    return this.inFlight.size;
+  /**
+   * Stops reading (reader connections are dropped: a reply lost that way leaves its entries
+   * pending, for this consumer's next start or another's claim), waits for running handlers
+   * up to drainTimeoutMs, then sends what is left to settle. Every step that needs Redis is
+   * bounded, so this returns whether or not Redis answers.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.shutDown();
+    return this.closing;
   }
 
-  async close(): Promise<void> {
-    if (this.stopping) return;
+  private async shutDown(): Promise<void> {
     this.stopping = true;
     clearInterval(this.claimTimer);
-    const commands = this.runtime.connection.commands;
-    for (const reader of this.readers) {
-      // CLIENT UNBLOCK ends a blocked read as if it timed out, so no entry is delivered into
-      // a reply nobody reads. Readers of a cluster have no single id: their read just ends.
-      if (reader.id !== undefined) await commands.client('UNBLOCK', reader.id).catch(() => {});
-    }
-    await Promise.race([Promise.allSettled(this.loops), sleep(this.options.blockMs + 500)]);
+    this.wakeReaders();
+    for (const reader of this.readers) void this.runtime.connection.closeReader(reader.client);
+    await settlesWithin(Promise.allSettled(this.loops), CLOSE_STEP_TIMEOUT_MS);
     const drained = await this.inFlight.empty(this.options.drainTimeoutMs);
     if (!drained) {
       this.log.warn(
@@ -142,135 +178,119 @@ export class SharedGroupConsumer {
       );
       this.abort.abort();
     }
-    await this.acks.drain();
-    await this.retries?.close();
-    for (const reader of this.readers) await this.runtime.connection.closeReader(reader.client);
+    await Promise.all([
+      settlesWithin(this.settlement.drain(), CLOSE_STEP_TIMEOUT_MS),
+      settlesWithin(this.retries?.close() ?? Promise.resolve(), CLOSE_STEP_TIMEOUT_MS),
+    ]);
+    this.metrics.setInFlight(0);
   }
 
-  private settlement(): Settlement {
-    const { scripts, keys } = this.runtime;
-    const { topic, group, consumer, deadLetterMaxLen } = this.options;
-    return {
-      ack: (entry) => {
-        // Not awaited: a failed batch leaves its entries pending; the next pending pass reads them again.
-        this.acks.push(entry.stream, entry.id);
-        return undefined;
-      },
-      ackAndMark: (entry, eventId, effects) =>
-        scripts.ackAndMark({
-          stream: entry.stream,
-          doneMarkers: keys.doneMarkers(topic, entry.partition, group),
-          lease: keys.lease(topic, entry.partition, group),
-          effectKeys: effects.keys,
-          group,
-          entryId: entry.id,
-          eventId,
-          windowMs: this.options.dedupeWindowMs,
-          expectedLease: '',
-          effects: effects.commands,
-        }),
-      deadLetter: async (entry, reason, error, attempts) => {
-        await scripts.deadLetter({
-          stream: entry.stream,
-          deadLetters: keys.deadLetters(topic, entry.partition),
-          lease: keys.lease(topic, entry.partition, group),
-          group,
-          entryId: entry.id,
-          expectedLease: '',
-          maxLength: deadLetterMaxLen,
-          fields: deadLetterFields(entry, { reason, error, attempts, group, consumer }),
-        });
-      },
-      scheduleRetry: async (entry, nextAttempt, delayMs) => {
-        await this.retries!.schedule(entry, nextAttempt, delayMs);
-        await this.acks.add(entry.stream, entry.id);
-      },
-    };
+  private needPendingPass(): void {
+    for (const reader of this.readers) reader.pendingPassNeeded = true;
   }
 
-  private async readLoop(reader: RedisClient, streamKeys: string[]): Promise<void> {
-    const { group, consumer, batchSize, blockMs, maxInFlight } = this.options;
+  private async readLoop(reader: Reader): Promise<void> {
+    const { group, consumer, blockMs, maxInFlight, batchSize } = this.options;
     let failures = 0;
     while (!this.stopping) {
       try {
-        if (this.pendingPassNeeded) {
-          this.pendingPassNeeded = false;
-          await this.readOwnPending(reader, streamKeys);
+        await this.whileStalled();
+        if (reader.pendingPassNeeded) {
+          reader.pendingPassNeeded = false;
+          await this.readOwnPending(reader);
         }
-        await this.inFlight.below(maxInFlight - batchSize + 1);
-        if (this.stopping) break;
-        const generation = this.runtime.connection.generation(reader);
-        const reply = (await reader.xreadgroupBuffer(
-          'GROUP',
-          group,
-          consumer,
-          'COUNT',
-          batchSize,
-          'BLOCK',
-          blockMs,
-          'STREAMS',
-          ...streamKeys,
-          ...streamKeys.map(() => '>'),
-        )) as RawReadReply;
-        failures = 0;
-        // A read spanning a reconnect may have been run twice by ioredis; the first batch is
-        // then pending here unseen: read the pending list again (order does not matter here).
-        if (this.runtime.connection.generation(reader) !== generation)
-          this.pendingPassNeeded = true;
-        for (const entry of parseReadReply(reply, (stream) => this.streams.get(stream)!))
-          this.dispatch(entry);
+        const streamCount = reader.streams.length;
+        const count = await this.inFlight.reservePerStream(streamCount, batchSize, maxInFlight);
+        try {
+          if (this.stopping) break;
+          const generation = this.runtime.connection.generation(reader.client);
+          const reply = (await reader.client.xreadgroupBuffer(
+            'GROUP',
+            group,
+            consumer,
+            'COUNT',
+            count,
+            'BLOCK',
+            blockMs,
+            'STREAMS',
+            ...reader.streams,
+            ...reader.streams.map(() => '>'),
+          )) as RawReadReply;
+          failures = 0;
+          // A read spanning a reconnect may have been run twice by ioredis; the first batch is
+          // then pending here unseen: read the pending list again (order does not matter here).
+          if (this.runtime.connection.generation(reader.client) !== generation)
+            reader.pendingPassNeeded = true;
+          for (const entry of parseReadReply(reply, (stream) => this.streams.get(stream)!))
+            this.dispatch(entry);
+        } finally {
+          this.inFlight.decrement(count * streamCount);
+        }
       } catch (error) {
         if (this.stopping) break;
         failures++;
-        await this.recoverFromReadError(error, streamKeys, failures);
+        await this.recoverFromReadError(error, reader, failures);
       }
     }
   }
 
+  /** Never throws: the loop must outlive whatever went wrong (it retries after a backoff). */
   private async recoverFromReadError(
     error: unknown,
-    streamKeys: string[],
+    reader: Reader,
     failures: number,
   ): Promise<void> {
     if (isNoGroupError(error)) {
-      await this.recreateGroups(streamKeys);
-      return;
+      try {
+        await this.recreateGroups(reader.streams);
+        return;
+      } catch (recreateError) {
+        this.log.warn({ err: recreateError }, 'could not recreate the group yet; retrying');
+      }
+    } else {
+      if (failures === 1) {
+        this.instrumentation.emit('consumer.connection.error', () => ({ error: error as Error }));
+        this.log.warn({ err: error }, 'read failed; retrying with backoff');
+      }
+      // Entries may have been delivered into a reply that was lost with the connection: they
+      // are in this consumer's pending list, which the next pass re-reads.
+      reader.pendingPassNeeded = true;
     }
-    this.instrumentation.emit('consumer.connection.error', () => ({ error: error as Error }));
-    if (failures === 1) this.log.warn({ err: error }, 'read failed; retrying with backoff');
-    // Entries may have been delivered into a reply that was lost with the connection: they
-    // are in this consumer's pending list, which the next pass re-reads.
-    this.pendingPassNeeded = true;
     await sleep(reconnectDelay(failures));
   }
 
   /** Re-reads this consumer's own pending entries (after a crash, restart or lost reply). */
-  private async readOwnPending(reader: RedisClient, streamKeys: string[]): Promise<void> {
-    const { group, consumer, batchSize } = this.options;
-    const cursors = new Map(streamKeys.map((key) => [key, '0']));
+  private async readOwnPending(reader: Reader): Promise<void> {
+    const { group, consumer, maxInFlight, batchSize } = this.options;
+    const cursors = new Map(reader.streams.map((key) => [key, '0']));
     while (cursors.size > 0 && !this.stopping) {
       const keysNow = [...cursors.keys()];
-      const reply = (await reader.xreadgroupBuffer(
-        'GROUP',
-        group,
-        consumer,
-        'COUNT',
-        batchSize,
-        'STREAMS',
-        ...keysNow,
-        ...cursors.values(),
-      )) as RawReadReply;
-      const entries = parseReadReply(reply, (stream) => this.streams.get(stream)!);
-      const seen = new Set<string>();
-      for (const entry of entries) {
-        cursors.set(entry.stream, entry.id);
-        seen.add(entry.stream);
+      const count = await this.inFlight.reservePerStream(keysNow.length, batchSize, maxInFlight);
+      let entries: StreamEntry[];
+      try {
+        const reply = (await reader.client.xreadgroupBuffer(
+          'GROUP',
+          group,
+          consumer,
+          'COUNT',
+          count,
+          'STREAMS',
+          ...keysNow,
+          ...cursors.values(),
+        )) as RawReadReply;
+        entries = parseReadReply(reply, (stream) => this.streams.get(stream)!);
+        const seen = new Set<string>();
+        for (const entry of entries) {
+          cursors.set(entry.stream, entry.id);
+          seen.add(entry.stream);
+        }
+        for (const key of keysNow) if (!seen.has(key)) cursors.delete(key);
+        if (entries.length > 0) await this.attachDeliveryCounts(entries);
+        for (const entry of entries) this.dispatch(entry);
+      } finally {
+        this.inFlight.decrement(count * keysNow.length);
       }
-      for (const key of keysNow) if (!seen.has(key)) cursors.delete(key);
       if (entries.length === 0) break;
-      await this.attachDeliveryCounts(entries);
-      for (const entry of entries) this.dispatch(entry);
-      await this.inFlight.below(this.options.maxInFlight - batchSize + 1);
     }
   }
 
@@ -304,37 +324,32 @@ export class SharedGroupConsumer {
     if (this.inFlightEntries.has(id)) return;
     this.inFlightEntries.set(id, { entry, touchedAt: Date.now() });
     this.inFlight.increment();
-    this.metrics.setInFlight(this.inFlight.size);
     this.gate.whenFree(() => void this.run(id, entry));
-  }
-
-  private ackFailed(error: unknown): void {
-    this.pendingPassNeeded = true;
-    this.log.warn({ err: error }, 'ack batch failed; its entries stay pending and are read again');
   }
 
   /** Runs holding a gate slot, which it releases when done. */
   private async run(id: string, entry: StreamEntry): Promise<void> {
     try {
-      await this.processor.process(entry, this.abort.signal);
+      await this.processor.process(entry, this.abort.signal, attemptOf(entry));
     } catch (error) {
       // Settling failed (Redis unreachable, say): the entry stays pending and comes back
       // through the pending pass or a claim. At-least-once, never lost.
-      this.pendingPassNeeded = true;
+      this.needPendingPass();
       this.log.warn(
         { err: error, entryId: entry.id, partition: entry.partition },
-        'could not settle entry; it stays pending',
+        'could not settle entry; it stays pending and is read again',
       );
     } finally {
       this.gate.release();
       this.inFlightEntries.delete(id);
       this.inFlight.decrement();
-      this.metrics.setInFlight(this.inFlight.size);
     }
   }
 
   private async claimRoundSafely(): Promise<void> {
     if (this.stopping) return;
+    this.metrics.setInFlight(this.inFlight.size);
+    if (this.checkProgress()) return;
     try {
       await this.extendRunningClaims();
       await this.claimIdleEntries();
@@ -346,6 +361,44 @@ export class SharedGroupConsumer {
         await this.recreateGroups([...this.streams.keys()]).catch(() => {});
       else this.log.debug({ err: error }, 'claim round failed');
     }
+  }
+
+  /**
+   * True while handlers are stuck (progressTimeoutMs without a completion): this replica then
+   * reads nothing and stops extending its claims, so other replicas claim its entries after
+   * claimIdleMs. Reading resumes when a handler completes.
+   */
+  private checkProgress(): boolean {
+    const stuckForMs = this.processor.stuckForMs();
+    const { progressTimeoutMs } = this.options;
+    if (!this.stalled && progressTimeoutMs > 0 && stuckForMs > progressTimeoutMs) {
+      this.stalled = true;
+      const runningHandlers = this.processor.runningHandlers;
+      this.log.error(
+        { runningHandlers, stuckForMs, progressTimeoutMs },
+        "no handler completed within progressTimeoutMs; letting other replicas claim this one's entries",
+      );
+      this.instrumentation.emit('consumer.stalled', () => ({
+        runningHandlers,
+        sinceMs: stuckForMs,
+      }));
+    } else if (this.stalled && stuckForMs === 0) {
+      this.stalled = false;
+      this.log.info('handlers are completing again; reading resumes');
+      this.wakeReaders();
+    }
+    return this.stalled;
+  }
+
+  private async whileStalled(): Promise<void> {
+    while (this.stalled && !this.stopping)
+      await new Promise<void>((resolve) => this.progressWaiters.push(resolve));
+  }
+
+  private wakeReaders(): void {
+    const waiters = this.progressWaiters;
+    this.progressWaiters = [];
+    for (const waiter of waiters) waiter();
   }
 
   /** A slow but live handler resets its entry's idle time so other replicas do not steal it. */
@@ -377,40 +430,45 @@ export class SharedGroupConsumer {
   /** Takes over entries idle longer than claimIdleMs in other (dead or stuck) replicas. */
   private async claimIdleEntries(): Promise<void> {
     const redis = this.runtime.connection.commands;
-    const { group, consumer, claimIdleMs, batchSize } = this.options;
+    const { group, consumer, claimIdleMs, batchSize, maxInFlight } = this.options;
     for (const [stream, ref] of this.streams) {
       let cursor = '0-0';
       do {
-        if (this.stopping || this.inFlight.size >= this.options.maxInFlight) return;
-        // xautoclaimBuffer exists at runtime but not in the typings.
-        const reply = (await (
-          redis as unknown as { xautoclaimBuffer(...args: unknown[]): Promise<unknown> }
-        ).xautoclaimBuffer(
-          stream,
-          group,
-          consumer,
-          claimIdleMs,
-          cursor,
-          'COUNT',
-          batchSize,
-        )) as unknown as [Buffer, Array<[Buffer, Buffer[] | null]>, Buffer[]?];
-        cursor = reply[0].toString();
-        // Redis 7 drops deleted entries from the pending list and lists them in reply[2];
-        // older replies carry them as entries without fields, which process() acks away.
-        const entries = parseReadReply([[Buffer.from(stream), reply[1]]], () => ref).filter(
-          (entry) => !this.inFlightEntries.has(`${entry.stream}@${entry.id}`),
-        );
-        if (entries.length > 0) {
-          await this.attachDeliveryCounts(entries.filter((entry) => entry.fields !== null));
-          this.instrumentation.emit('consumer.claimed', () => ({
-            partition: ref.partition,
-            count: entries.length,
-          }));
-          this.log.info(
-            { partition: ref.partition, count: entries.length, stream },
-            'claimed idle entries from other replicas',
+        const count = Math.min(batchSize, maxInFlight - this.inFlight.size);
+        if (this.stopping || count < 1 || !this.inFlight.tryReserve(count, maxInFlight)) return;
+        try {
+          // xautoclaimBuffer exists at runtime but not in the typings.
+          const reply = (await (
+            redis as unknown as { xautoclaimBuffer(...args: unknown[]): Promise<unknown> }
+          ).xautoclaimBuffer(
+            stream,
+            group,
+            consumer,
+            claimIdleMs,
+            cursor,
+            'COUNT',
+            count,
+          )) as unknown as [Buffer, Array<[Buffer, Buffer[] | null]>, Buffer[]?];
+          cursor = reply[0].toString();
+          // Redis 7 drops deleted entries from the pending list and lists them in reply[2];
+          // older replies carry them as entries without fields, which process() acks away.
+          const entries = parseReadReply([[Buffer.from(stream), reply[1]]], () => ref).filter(
+            (entry) => !this.inFlightEntries.has(`${entry.stream}@${entry.id}`),
           );
-          for (const entry of entries) this.dispatch(entry);
+          if (entries.length > 0) {
+            await this.attachDeliveryCounts(entries.filter((entry) => entry.fields !== null));
+            this.instrumentation.emit('consumer.claimed', () => ({
+              partition: ref.partition,
+              count: entries.length,
+            }));
+            this.log.info(
+              { partition: ref.partition, count: entries.length, stream },
+              'claimed idle entries from other replicas',
+            );
+            for (const entry of entries) this.dispatch(entry);
+          }
+        } finally {
+          this.inFlight.decrement(count);
         }
       } while (cursor !== '0-0');
     }
@@ -432,28 +490,30 @@ export class SharedGroupConsumer {
     }
   }
 
-  private async recreateGroups(streamKeys: string[]): Promise<void> {
-    const { topics, connection } = this.runtime;
+  private recreateGroups(streamKeys: string[]): Promise<void> {
     const from = this.options.recreateGroupFrom === 'end' ? '$' : '0';
-    // After FLUSHALL the topic metadata is gone too: put it back so producers keep working.
-    await topics.ensureTopic(this.options.topic, { partitions: this.partitions }).catch(() => {});
-    for (const stream of streamKeys) {
-      const ref = this.streams.get(stream);
-      const created = await ensureGroup(
-        connection.commands,
+    return recoverVanishedGroups({
+      runtime: this.runtime,
+      options: this.options,
+      partitions: this.partitions,
+      // Retry streams always restart at 0: every retry appended after recreation must be seen.
+      streams: streamKeys.map((stream) => ({
         stream,
-        this.options.group,
-        ref?.fromRetry ? '0' : from,
-      );
-      if (created) {
-        this.log.error(
-          { stream, group: this.options.group, from, policy: this.options.recreateGroupFrom },
-          'consumer group vanished (stream deleted, FLUSHALL or restart without persistence); recreated it',
-        );
-        this.instrumentation.emit('consumer.group.recreated', () => ({ stream, from }));
-      }
-    }
+        from: this.streams.get(stream)?.fromRetry ? '0' : from,
+      })),
+      instrumentation: this.instrumentation,
+      logger: this.log,
+    });
   }
+}
+
+/** Ordering none counts attempts by Redis deliveries, plus the attempt a retry entry carries. */
+function attemptOf(entry: StreamEntry): number {
+  const firstAttempt =
+    entry.fromRetry && entry.fields
+      ? Number(splitMetadata(entry.fields).metadata.get(MetadataField.retryAttempt) ?? 1) || 1
+      : 1;
+  return firstAttempt + Math.max(0, entry.deliveryCount - 1);
 }
 
 function pairsToObject(row: unknown[]): Record<string, unknown> {

@@ -1,3 +1,15 @@
+/** What fenced settlement needs of the lease an entry was read under (ordering key). */
+export interface FencingLease {
+  readonly partition: number;
+  readonly epoch: number;
+  /** `<consumer>|<epoch>`: what every fenced step compares the lease key against. */
+  readonly value: string;
+  /** The lease key in Redis. */
+  readonly key: string;
+  /** False once this replica lost or released the lease: nothing more is settled under it. */
+  readonly held: boolean;
+}
+
 /** One entry as read from a stream through the group. */
 export interface StreamEntry {
   /** The Redis key of the stream it came from (partition stream or group retry stream). */
@@ -6,16 +18,19 @@ export interface StreamEntry {
   id: string;
   /** Raw fields, name/value alternating; null when the entry was deleted while pending. */
   fields: Buffer[] | null;
-  /** How many times Redis has delivered it to the group, this delivery included. */
+  /**
+   * ordering none: how many times Redis has delivered it to the group, this delivery
+   * included. ordering key counts handler runs itself (the attempts hash) and leaves this 1.
+   */
   deliveryCount: number;
   /** True when it came from the group's retry stream. */
   fromRetry: boolean;
   /**
-   * Ordering key: the lease value under which it was read. Its ack is fenced by this value,
+   * Ordering key: the lease under which it was read. Its settlement is fenced by this lease,
    * not by whatever lease this replica holds on the partition when the ack goes out (after a
    * loss and a new acquisition, an entry of the old epoch must not be acked under the new).
    */
-  leaseValue?: string;
+  lease?: FencingLease;
 }
 
 type RawEntries = Array<[Buffer, Buffer[] | null]>;

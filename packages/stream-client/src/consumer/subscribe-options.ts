@@ -53,8 +53,27 @@ export interface SubscribeOptions<P = unknown> {
    * max(4 x claimIdleMs, 60 s).
    */
   forgetConsumersAfterMs?: number;
-  /** close() waits this long for running handlers. */
+  /**
+   * close() (and a rebalance) waits this long for running handlers, then aborts their
+   * `ctx.signal`. Ordering key keeps renewing the partition's lease while it waits, so a
+   * drain longer than the session timeout never lets the next owner start early.
+   */
   drainTimeoutMs?: number;
+  /**
+   * A handler that has not settled after this long counts as a failed attempt (error
+   * `RS_HANDLER_TIMEOUT`, dead-letter reason `timeout` once retries are exhausted): its
+   * `ctx.signal` is aborted, its concurrency slot and its key are freed, and whatever it
+   * still does is ignored (its effects are never applied). 0 turns it off. Default 5 minutes.
+   */
+  handlerTimeoutMs?: number;
+  /**
+   * When handlers are running but none completed for this long, the replica gives its work
+   * up until they do (`consumer.stalled`): ordering key leaves the group and lets its leases
+   * lapse so others take the partitions; ordering none reads nothing and stops extending its
+   * claims so others claim its entries. KafkaJS's max.poll.interval. 0 turns it off.
+   * Default 10 minutes.
+   */
+  progressTimeoutMs?: number;
   /** When the group vanished (DEL, FLUSHALL, restart without persistence): recreate it reading from here. */
   recreateGroupFrom?: 'beginning' | 'end';
   /** `ordering: 'key'`: a member is dead after this long without a heartbeat; also the lease TTL. */
@@ -87,6 +106,8 @@ export const SUBSCRIBE_DEFAULTS = {
   effectivelyOnce: false,
   dedupeWindowMs: 60 * 60_000,
   drainTimeoutMs: 10_000,
+  handlerTimeoutMs: 300_000,
+  progressTimeoutMs: 600_000,
   recreateGroupFrom: 'beginning',
   sessionTimeoutMs: 10_000,
   heartbeatIntervalMs: 1000,
@@ -94,9 +115,71 @@ export const SUBSCRIBE_DEFAULTS = {
   deadLetterMaxLen: 100_000,
 } as const;
 
+/** Options only one consumption mode reads: given to the other, they are refused, not ignored. */
+const ONLY_FOR_MODE: Record<string, 'none' | 'key'> = {
+  claimIdleMs: 'none',
+  claimIntervalMs: 'none',
+  forgetConsumersAfterMs: 'none',
+  sessionTimeoutMs: 'key',
+  heartbeatIntervalMs: 'key',
+  assignor: 'key',
+  onRetriesExhausted: 'key',
+};
+
+const KNOWN_OPTIONS = new Set<string>([
+  'topic',
+  'group',
+  'consumer',
+  'handler',
+  'ordering',
+  'partitions',
+  'batchSize',
+  'blockMs',
+  'concurrency',
+  'maxInFlight',
+  'startFrom',
+  'maxDeliveries',
+  'retryBackoff',
+  'effectivelyOnce',
+  'dedupeWindowMs',
+  'drainTimeoutMs',
+  'handlerTimeoutMs',
+  'progressTimeoutMs',
+  'recreateGroupFrom',
+  'deadLetterMaxLen',
+  ...Object.keys(ONLY_FOR_MODE),
+]);
+
+/**
+ * Refuses what the types already refuse, at runtime too (JavaScript callers, options read
+ * from config): an unknown option (a typo would otherwise be ignored without a word) and an
+ * option the chosen mode does not read.
+ */
+function assertKnownOptions(options: object, ordering: unknown): void {
+  for (const [name, value] of Object.entries(options)) {
+    if (value === undefined) continue;
+    if (!KNOWN_OPTIONS.has(name))
+      throw new InvalidOptionError(
+        name,
+        `a subscribe option (unknown option ${JSON.stringify(name)}; known: ${[...KNOWN_OPTIONS].join(', ')})`,
+        value,
+      );
+    const mode = ONLY_FOR_MODE[name];
+    if (mode !== undefined && mode !== ordering)
+      throw new InvalidOptionError(
+        name,
+        `no value with ordering ${JSON.stringify(ordering)}: ${name} only applies to ordering ${JSON.stringify(mode)}`,
+        value,
+      );
+  }
+}
+
 export function resolveSubscribeOptions<P>(
   options: SubscribeOptions<P>,
 ): ResolvedSubscribeOptions<P> {
+  if (typeof options !== 'object' || options === null)
+    throw new InvalidOptionError('options', 'an object', options);
+  assertKnownOptions(options, options.ordering ?? SUBSCRIBE_DEFAULTS.ordering);
   assertName('topic', options.topic);
   assertName('group', options.group);
   const consumer = options.consumer ?? `${hostname()}-${process.pid}`;
@@ -129,8 +212,11 @@ export function resolveSubscribeOptions<P>(
   positiveInteger('sessionTimeoutMs', resolved.sessionTimeoutMs);
   positiveInteger('heartbeatIntervalMs', resolved.heartbeatIntervalMs);
   positiveInteger('dedupeWindowMs', resolved.dedupeWindowMs);
-  if (!Number.isInteger(resolved.blockMs) || resolved.blockMs < 0)
-    throw new InvalidOptionError('blockMs', 'an integer >= 0', resolved.blockMs);
+  positiveInteger('drainTimeoutMs', resolved.drainTimeoutMs);
+  positiveInteger('deadLetterMaxLen', resolved.deadLetterMaxLen);
+  nonNegativeInteger('handlerTimeoutMs', resolved.handlerTimeoutMs);
+  nonNegativeInteger('progressTimeoutMs', resolved.progressTimeoutMs);
+  nonNegativeInteger('blockMs', resolved.blockMs);
   if (resolved.heartbeatIntervalMs * 2 > resolved.sessionTimeoutMs) {
     throw new InvalidOptionError(
       'heartbeatIntervalMs',
@@ -182,6 +268,11 @@ export function startPositionId(start: StartPosition): string {
 function positiveInteger(name: string, value: number): void {
   if (!Number.isInteger(value) || value < 1)
     throw new InvalidOptionError(name, 'a positive integer', value);
+}
+
+function nonNegativeInteger(name: string, value: number): void {
+  if (!Number.isInteger(value) || value < 0)
+    throw new InvalidOptionError(name, 'an integer >= 0', value);
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

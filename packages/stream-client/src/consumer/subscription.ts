@@ -1,15 +1,19 @@
+import { ClosedError } from '../errors.js';
 import type { ConsumerMetrics } from './consumer-metrics.js';
+import type { ConsumerMode } from './consumer-mode.js';
 import type { ConsumerEventName, Instrumentation, Listener } from './instrumentation.js';
 
-interface ConsumerMode {
-  start(): Promise<void>;
-  close(): Promise<void>;
-  readonly inFlightCount: number;
-  readonly ownedPartitions?: number[];
-}
+type SubscriptionState = 'created' | 'starting' | 'running' | 'closed';
 
-/** A running subscription: one replica of a consumer group. */
+/**
+ * One replica of a consumer group. Made by `client.subscription(options)` and started with
+ * `start()`, so listeners attached in between see every lifecycle event
+ * (`consumer.started`, the first `consumer.partition.assigned`); `client.subscribe(options)`
+ * does both at once.
+ */
 export class Subscription {
+  private state: SubscriptionState = 'created';
+  private starting: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
 
   constructor(
@@ -20,12 +24,30 @@ export class Subscription {
     private readonly mode: ConsumerMode,
     private readonly instrumentation: Instrumentation,
     readonly metrics: ConsumerMetrics,
-    private readonly onClosed: () => void,
+    private readonly hooks: {
+      onStarted: () => void;
+      onClosed: () => void;
+      log: (message: string) => void;
+    },
   ) {}
 
   /** Listens to `consumer.*` events; returns the function that stops listening. */
   on<E extends ConsumerEventName>(event: E, listener: Listener<E>): () => void {
     return this.instrumentation.on(event, listener);
+  }
+
+  /**
+   * Joins the group and starts consuming; resolves once it runs (`consumer.started` has been
+   * emitted). A failed start closes the subscription and rejects.
+   */
+  start(): Promise<void> {
+    if (this.state === 'closed') return Promise.reject(new ClosedError('subscription'));
+    this.starting ??= this.begin();
+    return this.starting;
+  }
+
+  get running(): boolean {
+    return this.state === 'running';
   }
 
   get inFlight(): number {
@@ -34,19 +56,52 @@ export class Subscription {
 
   /** Partitions this replica owns (ordering key); every partition for ordering none. */
   get ownedPartitions(): number[] {
-    return this.mode.ownedPartitions ?? [];
+    return this.state === 'running' ? this.mode.ownedPartitions : [];
   }
 
-  /** Stops reading, waits for running handlers (up to drainTimeoutMs), acks, releases leases. */
+  /**
+   * Stops reading, waits for running handlers (up to drainTimeoutMs), settles what finished,
+   * releases leases. Bounded whether or not Redis answers: what could not be settled stays
+   * pending for the next owner.
+   */
   close(): Promise<void> {
-    this.closing ??= this.mode.close().finally(() => {
-      this.instrumentation.emit('consumer.stopped', () => ({
-        topic: this.topic,
-        group: this.group,
-        consumer: this.consumer,
-      }));
-      this.onClosed();
-    });
+    this.closing ??= this.end();
     return this.closing;
+  }
+
+  private async begin(): Promise<void> {
+    this.state = 'starting';
+    try {
+      await this.mode.start();
+    } catch (error) {
+      await this.close().catch(() => {});
+      throw error;
+    }
+    if (this.closing) return;
+    this.state = 'running';
+    this.hooks.onStarted();
+    this.instrumentation.emit('consumer.started', () => ({
+      topic: this.topic,
+      group: this.group,
+      consumer: this.consumer,
+      ordering: this.ordering,
+    }));
+    this.hooks.log('subscribed');
+  }
+
+  private async end(): Promise<void> {
+    const wasStarted = this.state !== 'created';
+    this.state = 'closed';
+    try {
+      if (wasStarted) await this.mode.close();
+    } finally {
+      if (wasStarted)
+        this.instrumentation.emit('consumer.stopped', () => ({
+          topic: this.topic,
+          group: this.group,
+          consumer: this.consumer,
+        }));
+      this.hooks.onClosed();
+    }
   }
 }

@@ -1,55 +1,305 @@
 --[[
-  The effectively-once step: checks the fencing lease, the dedupe marker and that the entry is
-  still pending, then applies the handler's writes, marks the event done and acks, atomically.
+  The effectively-once step: applies the handler's writes, marks the event done and acks it,
+  all or nothing. Redis never rolls a script back, so everything that can refuse is checked
+  before the first write: the fencing lease, the dedupe marker, that the entry is still
+  pending, and each effect (an allowed command, its argument shape, the key's type as earlier
+  effects of the same step leave it, integer values and 64-bit overflow for increments, the
+  ACL). Then the effects are applied, the marker set and the entry acked, last.
 
   KEYS[1] stream the entry came from (partition stream or group retry stream)
   KEYS[2] done markers of the group (sorted set: event id -> ms)
   KEYS[3] lease of the partition for the group (ignored when ARGV[5] is '')
-  KEYS[4..] keys the effects write (all in the partition's hash tag)
+  KEYS[4] attempts of the group (the entry's run count is deleted with the ack)
+  KEYS[5..] keys the effects write (all in the partition's hash tag)
   ARGV[1] group
   ARGV[2] entry id
   ARGV[3] event id
   ARGV[4] marker window in ms (markers older than this are pruned)
   ARGV[5] expected lease value '<consumer>|<epoch>', or '' when not fenced
   ARGV[6] number of effects
-  ARGV[7..] per effect: command, argument count n, then n arguments; an argument '\0k<i>'
-            stands for KEYS[i] (so keys are declared for Redis Cluster)
+  ARGV[7..] per effect: command, index of its key in KEYS, argument count n, then n arguments
+            (keys travel apart from values, so no value is ever mistaken for a key)
 
-  Returns 1 applied, 0 duplicate (already applied: acked, effects skipped),
-  -1 fenced (lease lost: nothing done), -2 not pending (acked by someone else: nothing done).
+  Returns 1 applied, 0 duplicate (already applied: acked, effects skipped), -1 fenced (lease
+  lost: nothing done), -2 not pending (settled by someone else: nothing done), or
+  { -3, effect number, reason } when an effect would fail (nothing done).
 ]]
+local group, entryId, eventId = ARGV[1], ARGV[2], ARGV[3]
+
 if ARGV[5] ~= '' and redis.call('GET', KEYS[3]) ~= ARGV[5] then
   return -1
+end
+if redis.call('ZSCORE', KEYS[2], eventId) then
+  redis.call('XACK', KEYS[1], group, entryId)
+  redis.call('HDEL', KEYS[4], entryId)
+  return 0
+end
+if #redis.call('XPENDING', KEYS[1], group, entryId, entryId, 1) == 0 then
+  return -2
+end
+
+-- The type each allowed command needs its key to have ('any': it works on every type).
+local NEEDS = {
+  SET = 'any', DEL = 'any', EXPIRE = 'any', PEXPIRE = 'any',
+  INCR = 'string', DECR = 'string', INCRBY = 'string', DECRBY = 'string', SETBIT = 'string',
+  HSET = 'hash', HSETNX = 'hash', HDEL = 'hash', HINCRBY = 'hash',
+  RPUSH = 'list', LPUSH = 'list', LTRIM = 'list',
+  SADD = 'set', SREM = 'set',
+  ZADD = 'zset', ZREM = 'zset',
+  XADD = 'stream',
+}
+local MAX_ARGS = 1000
+local ZADD_FLAGS = { NX = true, XX = true, GT = true, LT = true, CH = true }
+-- What a string holds after SETBIT is not known here: no increment may count on it.
+local UNKNOWN_BYTES = '\0'
+-- Sums this close to +-2^63 are refused: doubles cannot tell them apart exactly.
+local INT64_EDGE = 9.2233720368547e18
+
+-- Redis's own integer rule (string2ll): no sign but '-', no leading zeros, no spaces.
+local function toInteger(text)
+  if type(text) ~= 'string' then
+    return nil
+  end
+  if text == '0' then
+    return 0
+  end
+  if #text > 20 or not string.match(text, '^%-?[1-9]%d*$') then
+    return nil
+  end
+  local value = tonumber(text)
+  if value >= INT64_EDGE or value <= -INT64_EDGE then
+    return nil
+  end
+  return value
+end
+
+local function isScore(text)
+  local value = tonumber(text)
+  return value ~= nil and value == value
+end
+
+local function formatInteger(value)
+  return string.format('%.0f', value)
+end
+
+-- What each key looks like after the effects checked so far: the stored key, read lazily,
+-- overlaid with the writes of earlier effects in this step.
+local keys = {}
+local function keyState(key)
+  local state = keys[key]
+  if not state then
+    state = { kind = redis.call('TYPE', key)['ok'], fields = {}, stored = true }
+    keys[key] = state
+  end
+  return state
+end
+
+local function stringValue(key, state)
+  if state.kind ~= 'string' then
+    return nil
+  end
+  if state.value ~= nil then
+    return state.value
+  end
+  return redis.call('GET', key)
+end
+
+local function hashField(key, state, field)
+  local value = state.fields[field]
+  if value ~= nil then
+    return value or nil
+  end
+  if state.kind ~= 'hash' or not state.stored then
+    return nil
+  end
+  return redis.call('HGET', key, field) or nil
+end
+
+local effects = {}
+local position = 7
+for number = 1, tonumber(ARGV[6]) do
+  local count = tonumber(ARGV[position + 2])
+  effects[number] = {
+    command = ARGV[position],
+    key = KEYS[tonumber(ARGV[position + 1])],
+    args = { unpack(ARGV, position + 3, position + 2 + count) },
+  }
+  position = position + 3 + count
+end
+
+local function check(number, effect)
+  local command, key, args = effect.command, effect.key, effect.args
+  local n = #args
+  local needs = NEEDS[command]
+  if not needs then
+    return command .. ' is not an allowed effect command'
+  end
+  if key == nil then
+    return command .. ' has no key'
+  end
+  if n > MAX_ARGS then
+    return command .. ' has ' .. n .. ' arguments, at most ' .. MAX_ARGS .. ' are allowed'
+  end
+  if redis.acl_check_cmd then
+    local ok, allowed = pcall(redis.acl_check_cmd, command, key, unpack(args))
+    if not ok or not allowed then
+      return 'NOPERM this user may not run ' .. command .. ' on ' .. key
+    end
+  end
+  local state = keyState(key)
+  if needs ~= 'any' and state.kind ~= 'none' and state.kind ~= needs then
+    return 'WRONGTYPE ' .. key .. ' holds a ' .. state.kind .. ' value; ' .. command .. ' needs a ' .. needs
+  end
+
+  if command == 'SET' then
+    local option = args[2] and string.upper(args[2])
+    local shaped = n == 1 or (n == 2 and option == 'KEEPTTL')
+      or (n == 3 and (option == 'EX' or option == 'PX') and (toInteger(args[3]) or 0) > 0)
+    if not shaped then
+      return 'SET takes a value, then optionally EX seconds, PX milliseconds or KEEPTTL'
+    end
+    keys[key] = { kind = 'string', value = args[1], fields = {}, stored = false }
+  elseif command == 'DEL' then
+    if n ~= 0 then
+      return 'DEL takes no arguments besides its key'
+    end
+    keys[key] = { kind = 'none', fields = {}, stored = false }
+  elseif command == 'EXPIRE' or command == 'PEXPIRE' then
+    if n ~= 1 or toInteger(args[1]) == nil then
+      return command .. ' takes one integer'
+    end
+  elseif command == 'INCR' or command == 'DECR' or command == 'INCRBY' or command == 'DECRBY' then
+    local by = 1
+    if command == 'INCRBY' or command == 'DECRBY' then
+      by = n == 1 and toInteger(args[1]) or nil
+      if by == nil then
+        return command .. ' takes one integer'
+      end
+    elseif n ~= 0 then
+      return command .. ' takes no arguments besides its key'
+    end
+    if command == 'DECR' or command == 'DECRBY' then
+      by = -by
+    end
+    local current = 0
+    local text = stringValue(key, state)
+    if text ~= nil then
+      current = toInteger(text)
+      if current == nil then
+        return 'ERR value is not an integer or out of range (' .. key .. ')'
+      end
+    end
+    local result = current + by
+    if result >= INT64_EDGE or result <= -INT64_EDGE then
+      return 'ERR increment or decrement would overflow (' .. key .. ')'
+    end
+    keys[key] = { kind = 'string', value = formatInteger(result), fields = {}, stored = false }
+  elseif command == 'SETBIT' then
+    local offset = n == 2 and toInteger(args[1]) or nil
+    if offset == nil or offset < 0 or offset >= 4294967296 or (args[2] ~= '0' and args[2] ~= '1') then
+      return 'SETBIT takes an offset from 0 to 2^32-1 and 0 or 1'
+    end
+    keys[key] = { kind = 'string', value = UNKNOWN_BYTES, fields = {}, stored = false }
+  elseif command == 'HSET' then
+    if n < 2 or n % 2 ~= 0 then
+      return 'HSET takes field value pairs'
+    end
+    state.kind = 'hash'
+    for i = 1, n, 2 do
+      state.fields[args[i]] = args[i + 1]
+    end
+  elseif command == 'HSETNX' then
+    if n ~= 2 then
+      return 'HSETNX takes a field and a value'
+    end
+    if hashField(key, state, args[1]) == nil then
+      state.fields[args[1]] = args[2]
+    end
+    state.kind = 'hash'
+  elseif command == 'HDEL' then
+    if n < 1 then
+      return 'HDEL takes at least one field'
+    end
+    if state.kind == 'hash' then
+      for i = 1, n do
+        state.fields[args[i]] = false
+      end
+    end
+  elseif command == 'HINCRBY' then
+    local by = n == 2 and toInteger(args[2]) or nil
+    if by == nil then
+      return 'HINCRBY takes a field and an integer'
+    end
+    local current = 0
+    local text = hashField(key, state, args[1])
+    if text ~= nil then
+      current = toInteger(text)
+      if current == nil then
+        return 'ERR hash value is not an integer (' .. key .. ' ' .. args[1] .. ')'
+      end
+    end
+    local result = current + by
+    if result >= INT64_EDGE or result <= -INT64_EDGE then
+      return 'ERR increment or decrement would overflow (' .. key .. ' ' .. args[1] .. ')'
+    end
+    state.kind = 'hash'
+    state.fields[args[1]] = formatInteger(result)
+  elseif command == 'RPUSH' or command == 'LPUSH' or command == 'SADD' then
+    if n < 1 then
+      return command .. ' takes at least one value'
+    end
+    state.kind = needs
+  elseif command == 'LTRIM' then
+    if n ~= 2 or toInteger(args[1]) == nil or toInteger(args[2]) == nil then
+      return 'LTRIM takes a start and a stop index'
+    end
+  elseif command == 'SREM' or command == 'ZREM' then
+    if n < 1 then
+      return command .. ' takes at least one member'
+    end
+  elseif command == 'ZADD' then
+    local first = 1
+    local flags = {}
+    while args[first] and ZADD_FLAGS[string.upper(args[first])] do
+      flags[string.upper(args[first])] = true
+      first = first + 1
+    end
+    if (flags.NX and (flags.XX or flags.GT or flags.LT)) or (flags.GT and flags.LT) then
+      return 'ZADD: NX excludes XX, GT and LT, and GT excludes LT'
+    end
+    if n - first + 1 < 2 or (n - first + 1) % 2 ~= 0 then
+      return 'ZADD takes [NX|XX] [GT|LT] [CH], then score member pairs'
+    end
+    for i = first, n, 2 do
+      if not isScore(args[i]) then
+        return 'ERR value is not a valid float (' .. key .. ')'
+      end
+    end
+    state.kind = 'zset'
+  elseif command == 'XADD' then
+    if n < 3 or n % 2 ~= 1 or args[1] ~= '*' then
+      return 'XADD takes * then field value pairs'
+    end
+    state.kind = 'stream'
+  end
+  return nil
+end
+
+for number, effect in ipairs(effects) do
+  local reason = check(number, effect)
+  if reason then
+    return { -3, number, reason }
+  end
+end
+
+for _, effect in ipairs(effects) do
+  redis.call(effect.command, effect.key, unpack(effect.args))
 end
 
 local now = redis.call('TIME')
 local nowMs = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
-
-if redis.call('ZSCORE', KEYS[2], ARGV[3]) then
-  redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
-  return 0
-end
-
-if redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 0 then
-  return -2
-end
-
-local position = 7
-for _ = 1, tonumber(ARGV[6]) do
-  local command = ARGV[position]
-  local count = tonumber(ARGV[position + 1])
-  local args = { command }
-  for i = 1, count do
-    local arg = ARGV[position + 1 + i]
-    if string.sub(arg, 1, 2) == '\0k' then
-      arg = KEYS[tonumber(string.sub(arg, 3))]
-    end
-    args[#args + 1] = arg
-  end
-  redis.call(unpack(args))
-  position = position + 2 + count
-end
-
-redis.call('ZADD', KEYS[2], nowMs, ARGV[3])
+redis.call('ZADD', KEYS[2], nowMs, eventId)
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', nowMs - tonumber(ARGV[4]))
+redis.call('XACK', KEYS[1], group, entryId)
+redis.call('HDEL', KEYS[4], entryId)
 return 1

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChainableCommander } from 'ioredis';
 import type { RedisClient } from '../connection/redis-connection.js';
+import type { Effects } from '../consumer/effects.js';
 
 interface ScriptSource {
   command: string;
@@ -84,17 +85,20 @@ export class LuaScripts {
     stream: string;
     doneMarkers: string;
     lease: string;
-    effectKeys: string[];
+    attempts: string;
     group: string;
     entryId: string;
     eventId: string;
     windowMs: number;
     expectedLease: string;
-    effects: Arg[][];
-  }): Promise<number> {
+    effects: Effects;
+  }): Promise<unknown> {
+    const { effects } = args;
+    const keys = [args.stream, args.doneMarkers, args.lease, args.attempts, ...effects.keys];
     const encoded: Arg[] = [];
-    for (const [command, ...rest] of args.effects) encoded.push(command!, rest.length, ...rest);
-    const keys = [args.stream, args.doneMarkers, args.lease, ...args.effectKeys];
+    // Key indices are 1-based into KEYS, after the script's own four keys.
+    for (const { command, keyIndex, args: rest } of effects.commands)
+      encoded.push(command, keyIndex + 5, rest.length, ...rest);
     return this.call('rsAckAndMark', [
       keys.length,
       ...keys,
@@ -103,31 +107,38 @@ export class LuaScripts {
       args.eventId,
       args.windowMs,
       args.expectedLease,
-      args.effects.length,
+      effects.commands.length,
       ...encoded,
-    ]) as Promise<number>;
+    ]);
   }
 
-  ackFenced(
-    stream: string,
-    lease: string,
-    expectedLease: string,
-    group: string,
-    ids: string[],
-  ): Promise<number> {
-    return this.call('rsAckFenced', [
-      stream,
-      lease,
-      expectedLease,
-      group,
-      ...ids,
-    ]) as Promise<number>;
+  /** -1 when fenced, else [acked, runs of each starting entry...]. */
+  settleFenced(args: {
+    stream: string;
+    lease: string;
+    attempts: string;
+    expectedLease: string;
+    group: string;
+    ackIds: string[];
+    startIds: string[];
+  }): Promise<-1 | number[]> {
+    return this.call('rsSettleFenced', [
+      args.stream,
+      args.lease,
+      args.attempts,
+      args.expectedLease,
+      args.group,
+      args.ackIds.length,
+      ...args.ackIds,
+      ...args.startIds,
+    ]) as Promise<-1 | number[]>;
   }
 
   deadLetter(args: {
     stream: string;
     deadLetters: string;
     lease: string;
+    attempts: string;
     group: string;
     entryId: string;
     expectedLease: string;
@@ -138,6 +149,7 @@ export class LuaScripts {
       args.stream,
       args.deadLetters,
       args.lease,
+      args.attempts,
       args.group,
       args.entryId,
       args.expectedLease,
@@ -165,25 +177,25 @@ export class LuaScripts {
     return this.call('rsReleaseLease', [lease, expected]) as Promise<number>;
   }
 
-  /** Buffers in, Buffers out: entries keep binary payloads intact. */
-  fetchPendingFenced(
-    stream: string,
-    lease: string,
-    expected: string,
-    group: string,
-    consumer: string,
-    count: number,
-    from: string,
-  ) {
-    return this.call('rsFetchPendingFencedBuffer', [
-      stream,
-      lease,
-      expected,
-      group,
-      consumer,
-      count,
-      from,
-    ]) as Promise<-1 | [Array<[Buffer, Buffer[] | null]>, Buffer[]]>;
+  /** Buffers in, Buffers out: entries keep binary payloads intact. -1 when fenced. */
+  readPendingFenced(args: {
+    stream: string;
+    lease: string;
+    expectedLease: string;
+    group: string;
+    consumer: string;
+    count: number;
+    after: string;
+  }) {
+    return this.call('rsReadPendingFencedBuffer', [
+      args.stream,
+      args.lease,
+      args.expectedLease,
+      args.group,
+      args.consumer,
+      args.count,
+      args.after,
+    ]) as Promise<-1 | Array<[Buffer, Buffer[]]>>;
   }
 
   claimFenced(
@@ -204,6 +216,23 @@ export class LuaScripts {
       cursor,
       count,
     ]) as Promise<-1 | [string, string[], string[]?]>;
+  }
+
+  /** -1 when fenced, else how many departed consumer names were removed. */
+  forgetConsumers(
+    stream: string,
+    lease: string,
+    expected: string,
+    group: string,
+    consumer: string,
+  ) {
+    return this.call('rsForgetConsumers', [
+      stream,
+      lease,
+      expected,
+      group,
+      consumer,
+    ]) as Promise<number>;
   }
 
   redrive(

@@ -43,10 +43,9 @@ export async function restartsMidRun(scenario: {
     consumer: 'survivor',
     ordering,
     blockMs: 300,
-    claimIdleMs: 1000,
-    claimIntervalMs: 300,
-    sessionTimeoutMs: 5000,
-    heartbeatIntervalMs: 300,
+    ...(ordering === 'key'
+      ? { sessionTimeoutMs: 5000, heartbeatIntervalMs: 300 }
+      : { claimIdleMs: 1000, claimIntervalMs: 300 }),
     handler: ledgerHandler('survivor', 1),
   });
   const producer = (await connect()).producer({ idempotence: 'always' });
@@ -115,9 +114,9 @@ export async function stateVanishesUnderReaders(scenario: {
     consumer: 'c',
     ordering,
     blockMs: 1000,
-    heartbeatIntervalMs: 100,
-    sessionTimeoutMs: 1500,
-    claimIntervalMs: 200,
+    ...(ordering === 'key'
+      ? { heartbeatIntervalMs: 100, sessionTimeoutMs: 1500 }
+      : { claimIntervalMs: 200 }),
     handler: (event) => void seen.add(event.payload.n),
   });
   subscription.on('consumer.group.recreated', ({ stream }) => recreated.push(stream));

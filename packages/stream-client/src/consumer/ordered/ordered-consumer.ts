@@ -1,45 +1,57 @@
 import type { Logger } from 'pino';
-import { FencedError } from '../../errors.js';
-import { ScriptStatus } from '../../scripts/script-status.js';
-import { AckBatcher } from '../ack-batcher.js';
 import { ConcurrencyGate } from '../concurrency-gate.js';
 import type { ConsumerMetrics } from '../consumer-metrics.js';
+import type { ConsumerMode } from '../consumer-mode.js';
 import type { ConsumerRuntime } from '../consumer-runtime.js';
-import { deadLetterFields } from '../dead-letter-fields.js';
-import { EntryProcessor, type Settlement } from '../entry-processor.js';
-import { ensureGroup } from '../group-setup.js';
+import { EntryProcessor } from '../entry-processor.js';
+import { ensureGroup } from '../group-recovery.js';
 import { InFlightCounter } from '../in-flight-counter.js';
 import type { Instrumentation } from '../instrumentation.js';
+import { FencedSettlement } from '../settlement/fenced-settlement.js';
 import { settlesWithin } from '../settles-within.js';
-import type { StreamEntry } from '../stream-entry.js';
 import { type ResolvedSubscribeOptions, startPositionId } from '../subscribe-options.js';
 import { type Assignor, StickyAssignor } from './assignor.js';
-import { PartitionLeases, parseLeaseValue } from './partition-lease.js';
+import { LeaseKeeper } from './lease-keeper.js';
+import { type LeaseScope, PartitionLease, parseLeaseValue } from './partition-lease.js';
 import { PartitionWorker } from './partition-worker.js';
+
+/** How long close() waits for Redis to take this replica out of the registry. */
+const LEAVE_TIMEOUT_MS = 2000;
+/** How long close() waits for settlements still on their way. */
+const SETTLE_DRAIN_TIMEOUT_MS = 2000;
 
 /**
  * `ordering: 'key'`: each partition of the topic is owned by one live replica of the group at
  * a time. Members heartbeat into a registry; every heartbeat each member computes the target
  * assignment (a deterministic, sticky function of the live members and current owners), gives
  * up partitions that are no longer its own (drain, then release) and takes the ones that are
- * (only once their lease is free or expired). Every read and ack is fenced by the lease epoch.
+ * (only once their lease is free or expired, and never while handlers of its own previous
+ * ownership of that partition still run). Leases are renewed by the LeaseKeeper on their own
+ * clock; every read and settlement is fenced by the lease epoch.
  */
-export class OrderedConsumer {
+export class OrderedConsumer implements ConsumerMode {
+  /** Partitions owned now (running or draining). */
   private readonly workers = new Map<number, PartitionWorker>();
-  private readonly leases: PartitionLeases;
+  /** Workers that stopped or lost their partition while handlers of theirs still run. */
+  private readonly retiring = new Set<PartitionWorker>();
+  private readonly leaseScope: LeaseScope;
+  private readonly keeper: LeaseKeeper;
   private readonly assignor: Assignor;
   private readonly gate: ConcurrencyGate;
   private readonly inFlight = new InFlightCounter();
+  private readonly settlement: FencedSettlement;
   private readonly processor: EntryProcessor;
-  private readonly fencedAcks: AckBatcher;
   private readonly log: Logger;
   private partitions = 0;
   private timer: NodeJS.Timeout | undefined;
-  private tickRunning: Promise<void> | undefined;
   private stopping = false;
+  private closing: Promise<void> | undefined;
   private lastMembers = '';
   private rebalanceStartedAt: number | undefined;
   private blockedKeys = 0;
+  private heartbeatFailures = 0;
+  /** Handlers stopped making progress: out of the group until they end. */
+  private stalled = false;
 
   constructor(
     private readonly runtime: ConsumerRuntime,
@@ -50,27 +62,22 @@ export class OrderedConsumer {
     this.log = runtime.logger;
     this.assignor = options.assignor ?? new StickyAssignor();
     this.gate = new ConcurrencyGate(options.concurrency);
-    this.leases = new PartitionLeases(
-      runtime.scripts,
-      runtime.keys,
-      options.topic,
-      options.group,
-      options.consumer,
-      options.sessionTimeoutMs,
+    this.leaseScope = {
+      scripts: runtime.scripts,
+      keys: runtime.keys,
+      topic: options.topic,
+      group: options.group,
+      consumer: options.consumer,
+      ttlMs: options.sessionTimeoutMs,
+    };
+    this.keeper = new LeaseKeeper(
+      options.heartbeatIntervalMs,
+      (lease, reason) =>
+        this.workers.get(lease.partition)?.lease === lease &&
+        this.workers.get(lease.partition)!.lose(reason),
+      this.log,
     );
-    // Acks of one tick for a partition and lease go out as one fenced script call.
-    this.fencedAcks = new AckBatcher(async (batchKey, ids) => {
-      const { stream, leaseValue } = parseAckBatchKey(batchKey);
-      const partition = this.partitionOfStream(stream);
-      const result = await runtime.scripts.ackFenced(
-        stream,
-        this.leases.leaseKey(partition),
-        leaseValue,
-        options.group,
-        ids,
-      );
-      if (result === ScriptStatus.FENCED) throw new FencedError(options.topic, partition, -1);
-    });
+    this.settlement = new FencedSettlement(runtime.scripts, runtime.keys, options);
     this.processor = new EntryProcessor({
       options,
       codec: runtime.codec,
@@ -79,9 +86,11 @@ export class OrderedConsumer {
       logger: this.log,
       instrumentation,
       metrics,
-      settlement: this.settlement(),
+      settlement: this.settlement,
       retryMode: 'in-place',
-      fencingToken: (partition) => this.workers.get(partition)?.lease.epoch,
+      keepSettling: (entry) =>
+        this.workers.get(entry.partition)?.lease === entry.lease &&
+        this.workers.get(entry.partition)!.keepsSettling(),
     });
   }
 
@@ -91,7 +100,7 @@ export class OrderedConsumer {
 
   get ownedPartitions(): number[] {
     return [...this.workers.values()]
-      .filter((worker) => worker.active && !worker.revoking)
+      .filter((worker) => !worker.isRevoking)
       .map((worker) => worker.partition)
       .sort((a, b) => a - b);
   }
@@ -110,54 +119,73 @@ export class OrderedConsumer {
       );
     }
     await connection.commands.sadd(keys.groups(this.options.topic), this.options.group);
-    // The first heartbeat runs right after subscribe() returns, so listeners attached to the
-    // subscription see the initial partition assignment too.
+    this.keeper.start();
     this.schedule(0);
   }
 
-  async close(): Promise<void> {
-    if (this.stopping) return;
+  /**
+   * Leaves the registry, drains and releases every partition (one revoke per partition, shared
+   * with a rebalance already revoking it). Bounded whether or not Redis answers: what could not
+   * be settled stays pending for the next owner.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.shutDown();
+    return this.closing;
+  }
+
+  private async shutDown(): Promise<void> {
     this.stopping = true;
     clearTimeout(this.timer);
-    // A heartbeat stuck on an unanswered command must not hold the shutdown; it checks
-    // `stopping` before taking any partition, so letting it finish later is harmless.
-    if (this.tickRunning) await settlesWithin(this.tickRunning, this.options.sessionTimeoutMs);
-    // Leave the registry first so the others rebalance at their next heartbeat, then drain and
-    // release: they take the partitions as soon as each lease is released.
-    await this.runtime.connection.commands
-      .zrem(
-        this.runtime.keys.members(this.options.topic, this.options.group),
-        this.options.consumer,
-      )
-      .catch(() => {});
-    await Promise.all(
-      [...this.workers.values()].map((worker) => worker.revoke().catch(() => false)),
-    );
-    await this.fencedAcks.drain();
+    // A heartbeat in flight checks `stopping` before it takes a partition, and a lease that
+    // arrives after this point is released at once, so it need not be waited for.
+    const leave = this.runtime.connection.commands
+      .zrem(this.membersKey, this.options.consumer)
+      .catch(() => 0);
+    await Promise.all([
+      settlesWithin(leave, LEAVE_TIMEOUT_MS),
+      ...[...this.workers.values()].map((worker) => worker.revoke().catch(() => false)),
+    ]);
+    this.keeper.stop();
+    await settlesWithin(this.settlement.drain(), SETTLE_DRAIN_TIMEOUT_MS);
     this.workers.clear();
     this.metrics.setOwnedPartitions(0);
+    this.metrics.setInFlight(0);
   }
 
   private schedule(delayMs = this.options.heartbeatIntervalMs): void {
     if (this.stopping) return;
     this.timer = setTimeout(() => {
-      this.tickRunning = this.tick()
-        .catch((error: unknown) => this.log.warn({ err: error }, 'heartbeat failed; retrying'))
+      void this.tick()
+        .then(
+          () => {
+            this.heartbeatFailures = 0;
+          },
+          (error: unknown) => {
+            if (++this.heartbeatFailures === 1) {
+              this.log.warn({ err: error }, 'heartbeat failed; retrying');
+              this.instrumentation.emit('consumer.connection.error', () => ({
+                error: error as Error,
+              }));
+            }
+          },
+        )
         .finally(() => this.schedule());
     }, delayMs);
     this.timer.unref();
   }
 
-  /** One heartbeat: refresh membership, renew leases, converge to the target assignment. */
+  /** One heartbeat: refresh membership, converge to the target assignment. */
   private async tick(): Promise<void> {
     if (this.stopping) return;
+    this.metrics.setInFlight(this.inFlight.size);
+    if (this.checkProgress()) return;
     const { scripts, keys, connection } = this.runtime;
     const [, ...members] = await scripts.heartbeat(
-      keys.members(this.options.topic, this.options.group),
+      this.membersKey,
       this.options.consumer,
       this.options.sessionTimeoutMs,
     );
-    await this.renewLeases();
+    if (this.stopping) return;
 
     const membersKey = members.join(',');
     if (membersKey !== this.lastMembers) {
@@ -169,7 +197,7 @@ export class OrderedConsumer {
     // auto-pipelining still sends them together (per node).
     const leaseValues = await Promise.all(
       Array.from({ length: this.partitions }, (_, partition) =>
-        connection.commands.get(this.leases.leaseKey(partition)),
+        connection.commands.get(keys.lease(this.options.topic, partition, this.options.group)),
       ),
     );
     const live = new Set(members);
@@ -184,74 +212,103 @@ export class OrderedConsumer {
         .assign({ members, partitions: this.partitions, current })
         .get(this.options.consumer) ?? [],
     );
-    for (const [partition, worker] of this.workers) {
-      if (!target.has(partition) && worker.active && !worker.revoking) void this.revoke(worker);
+    for (const worker of this.workers.values()) {
+      if (!target.has(worker.partition) && !worker.isRevoking) void worker.revoke();
     }
-    // A worker that lost its partition (a fenced read or ack) is finished: forget it, so the
-    // partition is acquired again (a new epoch) while the assignment still gives it to us.
-    for (const [partition, worker] of this.workers) {
-      if (!worker.active) this.workers.delete(partition);
-    }
-    for (const partition of target) {
-      if (this.stopping) return;
-      if (this.workers.has(partition)) continue;
-      await this.acquire(partition);
-    }
-    this.metrics.setOwnedPartitions(this.ownedPartitions.length);
+    await Promise.all(
+      [...target]
+        .filter((partition) => !this.workers.has(partition) && !this.isRetiring(partition))
+        .map((partition) => this.acquire(partition)),
+    );
+    if (this.stopping) return;
+    const owned = this.ownedPartitions;
+    this.metrics.setOwnedPartitions(owned.length);
     if (
       this.rebalanceStartedAt !== undefined &&
-      this.ownedPartitions.join(',') === [...target].sort((a, b) => a - b).join(',')
+      owned.join(',') === [...target].sort((a, b) => a - b).join(',')
     ) {
       const durationMs = Date.now() - this.rebalanceStartedAt;
       this.rebalanceStartedAt = undefined;
       this.metrics.recordRebalance(durationMs);
       this.instrumentation.emit('consumer.rebalance', () => ({
         members,
-        assigned: this.ownedPartitions,
+        assigned: owned,
         durationMs,
       }));
-      this.log.info({ members, assigned: this.ownedPartitions, durationMs }, 'rebalance complete');
+      this.log.info({ members, assigned: owned, durationMs }, 'rebalance complete');
     }
   }
 
-  private async renewLeases(): Promise<void> {
-    await Promise.all(
-      [...this.workers.values()].map(async (worker) => {
-        if (!worker.active) return;
-        const renewed = await this.leases.renew(worker.lease);
-        if (!renewed) {
-          this.log.warn(
-            { partition: worker.partition, epoch: worker.lease.epoch },
-            'lease expired or taken over: partition lost',
-          );
-          this.instrumentation.emit('consumer.partition.lost', () => ({
-            partition: worker.partition,
-            epoch: worker.lease.epoch,
-            reason: 'lease expired',
-          }));
-          worker.lose();
-          this.workers.delete(worker.partition);
-        }
-      }),
-    );
+  /** True while handlers are stuck: this replica then stays out of the group. */
+  private checkProgress(): boolean {
+    const stuckForMs = this.processor.stuckForMs();
+    const { progressTimeoutMs } = this.options;
+    if (!this.stalled && progressTimeoutMs > 0 && stuckForMs > progressTimeoutMs) {
+      this.stalled = true;
+      const runningHandlers = this.processor.runningHandlers;
+      this.log.error(
+        { runningHandlers, stuckForMs, progressTimeoutMs },
+        'no handler completed within progressTimeoutMs; leaving the group until they do',
+      );
+      this.instrumentation.emit('consumer.stalled', () => ({
+        runningHandlers,
+        sinceMs: stuckForMs,
+      }));
+      void this.runtime.connection.commands
+        .zrem(this.membersKey, this.options.consumer)
+        .catch(() => {});
+      // Not a drain: the handlers are stuck. The leases lapse (they are no longer renewed)
+      // and the partitions go to the others; nothing is taken back while these still run.
+      for (const worker of [...this.workers.values()]) worker.lose('handlers stalled');
+    } else if (this.stalled && this.retiring.size === 0 && this.processor.runningHandlers === 0) {
+      this.stalled = false;
+      this.log.info('stalled handlers ended; joining the group again');
+    }
+    return this.stalled;
+  }
+
+  private get membersKey(): string {
+    return this.runtime.keys.members(this.options.topic, this.options.group);
+  }
+
+  private isRetiring(partition: number): boolean {
+    for (const worker of this.retiring) if (worker.partition === partition) return true;
+    return false;
   }
 
   private async acquire(partition: number): Promise<void> {
-    const lease = await this.leases.acquire(partition);
+    let lease: PartitionLease | undefined;
+    try {
+      lease = await PartitionLease.acquire(this.leaseScope, partition);
+    } catch (error) {
+      this.log.debug(
+        { err: error, partition },
+        'lease acquisition failed; retrying next heartbeat',
+      );
+      return;
+    }
     if (!lease) return;
+    if (this.stopping || this.stalled || this.workers.has(partition)) {
+      // The answer came after close() (or a stall) began: give it straight back.
+      await lease.release().catch(() => {});
+      return;
+    }
     const worker = new PartitionWorker(lease, {
       runtime: this.runtime,
       options: this.options,
       processor: this.processor,
+      settlement: this.settlement,
       gate: this.gate,
       inFlight: this.inFlight,
       instrumentation: this.instrumentation,
       logger: this.log,
+      keeper: this.keeper,
       partitions: this.partitions,
       onBlockedKeysChanged: (delta) => {
         this.blockedKeys += delta;
         this.metrics.setBlockedKeys(this.blockedKeys);
       },
+      onFinished: (finished) => this.workerFinished(finished),
     });
     this.workers.set(partition, worker);
     worker.start();
@@ -262,91 +319,11 @@ export class OrderedConsumer {
     this.log.info({ partition, epoch: lease.epoch }, 'partition assigned');
   }
 
-  private async revoke(worker: PartitionWorker): Promise<void> {
-    const released = await worker.revoke();
+  /** A worker stopped or lost its partition: it is taken again only once its handlers end. */
+  private workerFinished(worker: PartitionWorker): void {
     if (this.workers.get(worker.partition) === worker) this.workers.delete(worker.partition);
-    this.instrumentation.emit('consumer.partition.revoked', () => ({
-      partition: worker.partition,
-      epoch: worker.lease.epoch,
-    }));
-    this.log.info(
-      { partition: worker.partition, epoch: worker.lease.epoch, released },
-      'partition revoked',
-    );
+    if (worker.runningHandlers === 0) return;
+    this.retiring.add(worker);
+    void worker.whenIdle().then(() => this.retiring.delete(worker));
   }
-
-  private settlement(): Settlement {
-    const { scripts, keys } = this.runtime;
-    const { topic, group, consumer, deadLetterMaxLen } = this.options;
-    // The lease the entry was read under, while this replica still holds it.
-    const leaseValue = (entry: StreamEntry) => {
-      const worker = this.workers.get(entry.partition);
-      const value = entry.leaseValue ?? worker?.lease.value;
-      if (!worker?.active || worker.lease.value !== value)
-        throw new FencedError(topic, entry.partition, worker?.lease.epoch ?? -1);
-      return value;
-    };
-    return {
-      ack: (entry) => {
-        let value: string;
-        try {
-          value = leaseValue(entry);
-        } catch (error) {
-          return Promise.reject(error);
-        }
-        return this.fencedAcks.add(ackBatchKey(entry.stream, value), entry.id);
-      },
-      ackAndMark: async (entry, eventId, effects) => {
-        let expectedLease: string;
-        try {
-          expectedLease = leaseValue(entry);
-        } catch {
-          return ScriptStatus.FENCED;
-        }
-        return scripts.ackAndMark({
-          stream: entry.stream,
-          doneMarkers: keys.doneMarkers(topic, entry.partition, group),
-          lease: this.leases.leaseKey(entry.partition),
-          effectKeys: effects.keys,
-          group,
-          entryId: entry.id,
-          eventId,
-          windowMs: this.options.dedupeWindowMs,
-          expectedLease,
-          effects: effects.commands,
-        });
-      },
-      deadLetter: async (entry, reason, error, attempts) => {
-        const result = await scripts.deadLetter({
-          stream: entry.stream,
-          deadLetters: keys.deadLetters(topic, entry.partition),
-          lease: this.leases.leaseKey(entry.partition),
-          group,
-          entryId: entry.id,
-          expectedLease: leaseValue(entry),
-          maxLength: deadLetterMaxLen,
-          fields: deadLetterFields(entry, { reason, error, attempts, group, consumer }),
-        });
-        if (result === ScriptStatus.FENCED) throw new FencedError(topic, entry.partition, -1);
-      },
-    };
-  }
-
-  private partitionOfStream(stream: string): number {
-    for (let partition = 0; partition < this.partitions; partition++) {
-      if (this.runtime.keys.partitionStream(this.options.topic, partition) === stream)
-        return partition;
-    }
-    return -1;
-  }
-}
-
-/** Acks are batched per stream and lease value: one fenced call checks one lease. */
-function ackBatchKey(stream: string, leaseValue: string): string {
-  return `${leaseValue}\n${stream}`;
-}
-
-function parseAckBatchKey(batchKey: string): { stream: string; leaseValue: string } {
-  const newline = batchKey.lastIndexOf('\n');
-  return { leaseValue: batchKey.slice(0, newline), stream: batchKey.slice(newline + 1) };
 }

@@ -1,51 +1,227 @@
+import { performance } from 'node:perf_hooks';
+import { pairsToRecord } from '../../admin/reply-parsing.js';
+import type { RedisClient } from '../../connection/redis-connection.js';
 import type { RedisKeys } from '../../keys.js';
 import type { LuaScripts } from '../../scripts/lua-scripts.js';
+import type { FencingLease, StreamEntry } from '../stream-entry.js';
 
-/** A held lease: the value every fenced step compares against (`<consumer>|<epoch>`). */
-export interface HeldLease {
-  partition: number;
-  epoch: number;
-  value: string;
+/** What every lease of one subscription shares. */
+export interface LeaseScope {
+  scripts: LuaScripts;
+  keys: RedisKeys;
+  topic: string;
+  group: string;
+  consumer: string;
+  /** The lease's time to live in Redis (the session timeout). */
+  ttlMs: number;
 }
 
 /**
- * Ownership of one partition for one group, with an epoch that grows on every acquisition
- * (the fencing token). The lease is a key with a TTL, renewed by the owner's heartbeat.
+ * How long before the end of its TTL a lease stops counting as held here: it covers the
+ * difference between this process's clock rate and Redis's, and the moment between checking
+ * the lease and starting a handler.
  */
-export class PartitionLeases {
-  constructor(
-    private readonly scripts: LuaScripts,
-    private readonly keys: RedisKeys,
-    private readonly topic: string,
-    private readonly group: string,
-    private readonly consumer: string,
-    private readonly ttlMs: number,
-  ) {}
+export function leaseSafetyMarginMs(ttlMs: number): number {
+  return Math.max(50, Math.round(ttlMs / 20));
+}
 
-  leaseKey(partition: number): string {
-    return this.keys.lease(this.topic, partition, this.group);
+/** What a fenced read of new entries found. */
+export type NewEntriesRead =
+  | { kind: 'entries'; entries: StreamEntry[]; lastDeliveredId: string }
+  /** The lease key changed between WATCH and EXEC (our own renewal touches it too): read again. */
+  | { kind: 'aborted' }
+  | { kind: 'fenced' };
+
+/**
+ * One held lease on one partition: the value every fenced step compares against
+ * (`<consumer>|<epoch>`), the epoch (the fencing token, it only grows), and the local
+ * deadline: the send time of the last successful renewal plus the TTL, minus a safety margin.
+ * Redis cannot expire the key (and so no other replica can take the partition) before that
+ * moment, so a replica that starts nothing after it can never overlap with the next owner,
+ * whatever its sockets do.
+ *
+ * Every step that touches the partition's stream for this owner lives here, each checking the
+ * lease atomically in the partition's hash slot.
+ */
+export class PartitionLease implements FencingLease {
+  readonly key: string;
+  readonly value: string;
+  private validUntil: number;
+  private state: 'held' | 'released' | 'lost' = 'held';
+  private readonly stream: string;
+
+  constructor(
+    private readonly scope: LeaseScope,
+    readonly partition: number,
+    readonly epoch: number,
+    /** performance.now() when the acquiring call was sent. */
+    acquiredSentAt: number,
+  ) {
+    this.key = scope.keys.lease(scope.topic, partition, scope.group);
+    this.value = `${scope.consumer}|${epoch}`;
+    this.stream = scope.keys.partitionStream(scope.topic, partition);
+    this.validUntil = acquiredSentAt + scope.ttlMs - leaseSafetyMarginMs(scope.ttlMs);
   }
 
-  async acquire(partition: number): Promise<HeldLease | undefined> {
-    const [acquired, value] = await this.scripts.acquireLease(
-      this.leaseKey(partition),
-      this.keys.leaseEpoch(this.topic, partition, this.group),
-      this.consumer,
-      this.ttlMs,
+  /** Takes the partition's lease when it is free, expired or already ours (a new epoch either way). */
+  static async acquire(scope: LeaseScope, partition: number): Promise<PartitionLease | undefined> {
+    const sentAt = performance.now();
+    const [acquired, epoch] = await scope.scripts.acquireLease(
+      scope.keys.lease(scope.topic, partition, scope.group),
+      scope.keys.leaseEpoch(scope.topic, partition, scope.group),
+      scope.consumer,
+      scope.ttlMs,
     );
     if (acquired !== 1) return undefined;
-    const epoch = Number(value);
-    return { partition, epoch, value: `${this.consumer}|${epoch}` };
+    return new PartitionLease(scope, partition, Number(epoch), sentAt);
   }
 
-  async renew(lease: HeldLease): Promise<boolean> {
-    return (
-      (await this.scripts.renewLease(this.leaseKey(lease.partition), lease.value, this.ttlMs)) === 1
-    );
+  /** Still ours to settle under: not lost, not released (Redis has the final word). */
+  get held(): boolean {
+    return this.state === 'held';
   }
 
-  async release(lease: HeldLease): Promise<boolean> {
-    return (await this.scripts.releaseLease(this.leaseKey(lease.partition), lease.value)) === 1;
+  /** Ours and inside the local deadline: a handler may start. */
+  isValid(now = performance.now()): boolean {
+    return this.state === 'held' && now < this.validUntil;
+  }
+
+  /** Milliseconds until the local deadline (negative once passed). */
+  msLeft(now = performance.now()): number {
+    return this.validUntil - now;
+  }
+
+  /**
+   * Extends the lease. 'renewed' moves the local deadline; 'lost' means Redis holds another
+   * value (expired and taken, or released). A failed call throws: the deadline stays where
+   * it was and decides.
+   */
+  async renew(): Promise<'renewed' | 'lost'> {
+    const sentAt = performance.now();
+    const renewed =
+      (await this.scope.scripts.renewLease(this.key, this.value, this.scope.ttlMs)) === 1;
+    if (!renewed) return 'lost';
+    const until = sentAt + this.scope.ttlMs - leaseSafetyMarginMs(this.scope.ttlMs);
+    if (until > this.validUntil) this.validUntil = until;
+    return 'renewed';
+  }
+
+  /** Nothing more is settled or started under this lease here; Redis lets it lapse. */
+  markLost(): void {
+    if (this.state === 'held') this.state = 'lost';
+  }
+
+  /** Gives the lease up so the next owner can take it at once. True when it was still ours. */
+  async release(): Promise<boolean> {
+    if (this.state === 'held') this.state = 'released';
+    return (await this.scope.scripts.releaseLease(this.key, this.value)) === 1;
+  }
+
+  /**
+   * Moves every entry pending in the group on this partition to this consumer (earlier
+   * owners' work), page by page. XAUTOCLAIM JUSTID: claiming is not a delivery.
+   * 'fenced' when the lease is gone.
+   */
+  async claimPending(count: number, shouldGoOn: () => boolean): Promise<'done' | 'fenced'> {
+    const { scripts, group, consumer } = this.scope;
+    let cursor = '0-0';
+    do {
+      const reply = await scripts.claimFenced(
+        this.stream,
+        this.key,
+        this.value,
+        group,
+        consumer,
+        cursor,
+        count,
+      );
+      if (reply === -1) return 'fenced';
+      cursor = String(reply[0]);
+    } while (cursor !== '0-0' && shouldGoOn());
+    return 'done';
+  }
+
+  /** Removes consumer names that hold nothing pending here (replicas of earlier deploys). */
+  async forgetDepartedConsumers(): Promise<void> {
+    const { scripts, group, consumer } = this.scope;
+    await scripts.forgetConsumers(this.stream, this.key, this.value, group, consumer);
+  }
+
+  /**
+   * This consumer's pending entries after `after` ('' for all), in stream order, without
+   * counting a delivery. 'fenced' when the lease is gone.
+   */
+  async readPending(after: string, count: number): Promise<StreamEntry[] | 'fenced'> {
+    const { scripts, group, consumer } = this.scope;
+    const reply = await scripts.readPendingFenced({
+      stream: this.stream,
+      lease: this.key,
+      expectedLease: this.value,
+      group,
+      consumer,
+      count,
+      after,
+    });
+    if (reply === -1) return 'fenced';
+    return reply.map(([id, fields]) => this.entry(id.toString(), fields));
+  }
+
+  /**
+   * Reads new entries only while this replica owns the partition: WATCH the lease, check it,
+   * then XREADGROUP inside MULTI/EXEC, which Redis aborts if the lease changed in between. A
+   * replica that wakes up after losing its lease cannot take entries from the new owner.
+   * (A Lua script would do the same, but turning 500 entries into Lua tables and back costs
+   * Redis about three times the read itself.) A failed check (connection dropped, a master
+   * restarting) throws: it is an error to retry, not a sign that another replica owns it.
+   */
+  async readNew(reader: RedisClient, count: number): Promise<NewEntriesRead> {
+    const checked = await reader.pipeline().watch(this.key).get(this.key).exec();
+    const checkError = checked
+      ? (checked[0]?.[0] ?? checked[1]?.[0])
+      : new Error('no reply to the lease check');
+    if (checkError) {
+      await reader.unwatch().catch(() => {});
+      throw checkError;
+    }
+    if (checked?.[1]?.[1] !== this.value) {
+      await reader.unwatch().catch(() => {});
+      return { kind: 'fenced' };
+    }
+    const { group, consumer } = this.scope;
+    const replies = await reader
+      .multi()
+      .xreadgroupBuffer('GROUP', group, consumer, 'COUNT', count, 'STREAMS', this.stream, '>')
+      .xinfo('GROUPS', this.stream)
+      .exec();
+    if (replies === null) return { kind: 'aborted' };
+    const [[readError, read], [, groups]] = replies as [
+      [Error | null, unknown],
+      [Error | null, unknown],
+    ];
+    if (readError) throw readError;
+    const rawEntries =
+      (read as Array<[Buffer, Array<[Buffer, Buffer[] | null]>]> | null)?.[0]?.[1] ?? [];
+    const entries = rawEntries.map(([id, fields]) => this.entry(id.toString(), fields));
+    let lastDeliveredId = '';
+    if (entries.length === 0) {
+      for (const row of (groups as unknown[][] | null) ?? []) {
+        const info = pairsToRecord(row);
+        if (String(info.name) === group) lastDeliveredId = String(info['last-delivered-id']);
+      }
+    }
+    return { kind: 'entries', entries, lastDeliveredId };
+  }
+
+  private entry(id: string, fields: Buffer[] | null): StreamEntry {
+    return {
+      stream: this.stream,
+      partition: this.partition,
+      id,
+      fields: fields && fields.length > 0 ? fields : null,
+      deliveryCount: 1,
+      fromRetry: false,
+      lease: this,
+    };
   }
 }
 

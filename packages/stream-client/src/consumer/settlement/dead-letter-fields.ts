@@ -1,6 +1,6 @@
-import type { DeadLetterReason } from './entry-processor.js';
-import { MetadataField, splitMetadata } from './metadata-fields.js';
-import type { StreamEntry } from './stream-entry.js';
+import { MetadataField, splitMetadata } from '../metadata-fields.js';
+import type { StreamEntry } from '../stream-entry.js';
+import type { DeadLetterReason } from './settlement.js';
 
 const MAX_ERROR_LENGTH = 2000;
 

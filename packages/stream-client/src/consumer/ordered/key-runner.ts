@@ -1,0 +1,352 @@
+import type { Logger } from 'pino';
+import { reconnectDelay } from '../../connection/backoff.js';
+import { FencedError } from '../../errors.js';
+import type { ConcurrencyGate } from '../concurrency-gate.js';
+import type { EntryProcessor, ProcessOutcome } from '../entry-processor.js';
+import type { InFlightCounter } from '../in-flight-counter.js';
+import type { Instrumentation } from '../instrumentation.js';
+import type { FencedSettlement } from '../settlement/fenced-settlement.js';
+import type { ResolvedSubscribeOptions } from '../subscribe-options.js';
+import type { PartitionLease } from './partition-lease.js';
+import type { WorkItem } from './work-item.js';
+
+/**
+ * The entries of one key in memory. While a key waits (a retry backoff, a blocked key) its
+ * later entries are parked: dropped from memory, left pending in Redis, and read back in
+ * order once it moves again, so a stuck key holds neither the read-ahead budget of the
+ * replica nor the other keys of its partition.
+ */
+interface Lane {
+  key: string;
+  /** The head runs (or waits to run); the rest wait behind it, in stream order. */
+  items: WorkItem[];
+  draining: boolean;
+  /**
+   * Set while the key is behind: its pending entries after this id are not in memory (parked,
+   * or read while parked). New reads leave them pending; a catch-up reads them back in order.
+   */
+  behindAfter: string | undefined;
+  /** Entries of this key may be pending after `behindAfter`: a catch-up must look. */
+  moreBehind: boolean;
+  /** A catch-up read of this key is asked for and not done. */
+  catchingUp: boolean;
+}
+
+export interface KeyRunnerDeps {
+  lease: PartitionLease;
+  options: ResolvedSubscribeOptions<unknown>;
+  processor: EntryProcessor;
+  settlement: FencedSettlement;
+  gate: ConcurrencyGate;
+  inFlight: InFlightCounter;
+  instrumentation: Instrumentation;
+  logger: Logger;
+  /** Aborted when the lease is lost or a drain times out: tells running handlers to stop. */
+  handlerSignal: AbortSignal;
+  /** Aborted when the partition is given up: ends retry waits (their entries stay pending). */
+  waitSignal: AbortSignal;
+  /** True while the worker runs and the lease is inside its local deadline. */
+  mayStart: () => boolean;
+  /** A fenced settlement: the lease is gone. */
+  onFenced: (reason: string) => void;
+  /** A behind key's queue ran dry: read its pending entries back (see catchUpCursor). */
+  requestCatchUp: (key: string) => void;
+  onBlockedKeysChanged: (delta: number) => void;
+}
+
+/**
+ * Per-key serialization inside one owned partition: entries of one key run one at a time in
+ * stream order, different keys concurrently (up to the replica's concurrency gate). A failed
+ * handler is retried in place after its backoff while the key's later entries are parked.
+ * Every run is counted in Redis before it starts (the attempts hash), so `ctx.attempt` and
+ * maxDeliveries count handler runs, never takeovers or re-reads.
+ */
+export class KeyRunner {
+  private readonly lanes = new Map<string, Lane>();
+  /** Ids in memory here (queued or running): a re-read must not queue one twice. */
+  private readonly known = new Set<string>();
+  private activeRuns = 0;
+  private idleWaiters: Array<() => void> = [];
+  private stopped = false;
+  private readonly blockKey: boolean;
+
+  constructor(private readonly deps: KeyRunnerDeps) {
+    this.blockKey = deps.options.onRetriesExhausted === 'block-key';
+  }
+
+  /** Handler runs in progress (a drain or a re-acquisition waits for 0). */
+  get running(): number {
+    return this.activeRuns;
+  }
+
+  /**
+   * Queues an entry read from the stream or the pending list. False when it was not taken:
+   * already in memory, or its key is behind (it stays pending; the key's catch-up reads it).
+   */
+  enqueue(item: WorkItem): boolean {
+    if (this.stopped || this.known.has(item.entry.id)) return false;
+    const lane = this.lanes.get(item.key);
+    if (lane?.behindAfter !== undefined) {
+      lane.moreBehind = true;
+      return false;
+    }
+    this.take(lane ?? this.newLane(item.key), item);
+    return true;
+  }
+
+  /** Where the catch-up of a behind key reads on from; undefined when none is wanted. */
+  catchUpCursor(key: string): string | undefined {
+    const lane = this.lanes.get(key);
+    return lane?.catchingUp ? lane.behindAfter : undefined;
+  }
+
+  /**
+   * One page of a key's catch-up: its entries among the pending ones after `after`, up to
+   * `scannedTo`. True when the reader should read the next page; false when the catch-up is
+   * over (the end of the pending list, enough in memory for now, or the key parked again
+   * meanwhile, which cancels it until it moves again).
+   */
+  acceptCatchUpPage(
+    key: string,
+    after: string,
+    items: WorkItem[],
+    scannedTo: string,
+    reachedEnd: boolean,
+  ): boolean {
+    const lane = this.lanes.get(key);
+    if (this.stopped || !lane?.catchingUp || lane.behindAfter !== after) return false;
+    for (const item of items) if (!this.known.has(item.entry.id)) this.take(lane, item);
+    if (reachedEnd) {
+      lane.behindAfter = undefined;
+      lane.moreBehind = false;
+      lane.catchingUp = false;
+      this.settleLane(lane);
+      return false;
+    }
+    lane.behindAfter = scannedTo;
+    if (lane.items.length >= this.deps.options.batchSize) {
+      // Enough of this key in memory: read on when these are done.
+      lane.catchingUp = false;
+      lane.moreBehind = true;
+      return false;
+    }
+    return true;
+  }
+
+  /** Drops everything not yet running (it stays pending for the next owner). */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const lane of this.lanes.values()) {
+      const dropped = lane.items.splice(lane.draining ? 1 : 0);
+      for (const item of dropped) this.forget(item);
+    }
+  }
+
+  /** Resolves once no handler runs. */
+  whenIdle(): Promise<void> {
+    if (this.activeRuns === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Resolves true once no handler runs, false when `timeoutMs` passed first. */
+  waitIdle(timeoutMs: number): Promise<boolean> {
+    if (this.activeRuns === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      timer.unref();
+      this.idleWaiters.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
+  private newLane(key: string): Lane {
+    const lane: Lane = {
+      key,
+      items: [],
+      draining: false,
+      behindAfter: undefined,
+      moreBehind: false,
+      catchingUp: false,
+    };
+    this.lanes.set(key, lane);
+    return lane;
+  }
+
+  private take(lane: Lane, item: WorkItem): void {
+    this.known.add(item.entry.id);
+    this.deps.inFlight.increment();
+    lane.items.push(item);
+    if (!lane.draining) void this.drain(lane);
+  }
+
+  private forget(item: WorkItem): void {
+    this.known.delete(item.entry.id);
+    this.deps.inFlight.decrement();
+  }
+
+  private async drain(lane: Lane): Promise<void> {
+    lane.draining = true;
+    try {
+      while (lane.items.length > 0 && !this.stopped) {
+        const item = lane.items[0]!;
+        const goOn = await this.runHead(lane, item);
+        lane.items.shift();
+        this.forget(item);
+        if (!goOn) break;
+      }
+    } catch (error) {
+      this.deps.logger.error(
+        { err: error, partition: this.deps.lease.partition },
+        'key runner failed unexpectedly',
+      );
+    } finally {
+      lane.draining = false;
+      this.settleLane(lane);
+    }
+  }
+
+  /** After a lane's queue ran dry: read its parked entries back, or forget it. */
+  private settleLane(lane: Lane): void {
+    if (lane.draining || lane.items.length > 0) return;
+    if (this.stopped || lane.behindAfter === undefined || !lane.moreBehind) {
+      // Live, or nothing of this key arrived while it waited: nothing to read back.
+      if (!lane.catchingUp) this.lanes.delete(lane.key);
+      return;
+    }
+    if (!lane.catchingUp) {
+      lane.catchingUp = true;
+      lane.moreBehind = false;
+      this.deps.requestCatchUp(lane.key);
+    }
+  }
+
+  /**
+   * The key waits: its later entries leave memory (they stay pending) until it moves again,
+   * and a catch-up in progress is called off (it starts again from the head afterwards).
+   */
+  private park(lane: Lane): void {
+    const parked = lane.items.splice(1);
+    for (const item of parked) this.forget(item);
+    if (parked.length > 0 || lane.catchingUp || lane.behindAfter === undefined) {
+      if (parked.length > 0 || lane.catchingUp) lane.moreBehind = true;
+      lane.behindAfter = lane.items[0]!.entry.id;
+      lane.catchingUp = false;
+    }
+  }
+
+  /**
+   * Runs the head of a key until it is settled (handled, dead-lettered, skipped): false when
+   * the partition is being given up or lost, so the key stops here.
+   */
+  private async runHead(lane: Lane, item: WorkItem): Promise<boolean> {
+    const { gate, settlement, processor, options } = this.deps;
+    let blockedReported = false;
+    let failures = 0;
+    try {
+      for (;;) {
+        if (!this.deps.mayStart()) return false;
+        await gate.acquire();
+        let outcome: ProcessOutcome;
+        let delayMs: number;
+        try {
+          if (!this.deps.mayStart()) return false;
+          const attempt = await settlement.begin(item.entry);
+          // The lease may have passed its deadline while the count was on its way.
+          if (!this.deps.mayStart()) return false;
+          if (this.blockKey && attempt > options.maxDeliveries && !blockedReported) {
+            // Exhausted before this run (earlier runs crashed, or an earlier owner kept it
+            // blocked): wait the blocked backoff first instead of running it at once.
+            blockedReported = true;
+            this.reportBlocked(item);
+            this.park(lane);
+            delayMs = options.retryBackoff.maxMs;
+          } else {
+            this.activeRuns++;
+            try {
+              outcome = await processor.process(
+                item.entry,
+                this.deps.handlerSignal,
+                attempt,
+                item.decoded,
+              );
+            } finally {
+              this.runEnded();
+            }
+            if (outcome.kind === 'fenced') {
+              this.deps.onFenced('ack fenced');
+              return false;
+            }
+            if (outcome.kind !== 'retry-in-place') return true;
+            if (outcome.blocked && !blockedReported) {
+              blockedReported = true;
+              this.reportBlocked(item);
+            }
+            this.park(lane);
+            delayMs = outcome.delayMs;
+          }
+        } catch (error) {
+          if (error instanceof FencedError) {
+            this.deps.onFenced('ack fenced');
+            return false;
+          }
+          // Counting the run or settling failed on the connection (and the worker stopped
+          // resending it): the entry stays at the head and runs again after a backoff.
+          failures++;
+          delayMs = reconnectDelay(failures);
+          this.deps.logger.warn(
+            { err: error, partition: this.deps.lease.partition, entryId: item.entry.id },
+            'could not start or settle entry; retrying it',
+          );
+        } finally {
+          gate.release();
+        }
+        // Other keys keep running while this one waits.
+        await abortableSleep(delayMs, this.deps.waitSignal);
+      }
+    } finally {
+      if (blockedReported) this.deps.onBlockedKeysChanged(-1);
+    }
+  }
+
+  private runEnded(): void {
+    this.activeRuns--;
+    if (this.activeRuns > 0) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const waiter of waiters) waiter();
+  }
+
+  private reportBlocked(item: WorkItem): void {
+    const { partition } = this.deps.lease;
+    this.deps.onBlockedKeysChanged(1);
+    this.deps.instrumentation.emit('consumer.key.blocked', () => ({
+      partition,
+      key: item.key,
+      entryId: item.entry.id,
+      attempts: this.deps.options.maxDeliveries,
+    }));
+    this.deps.logger.error(
+      { partition, key: item.key, entryId: item.entry.id },
+      'key blocked: retries exhausted and onRetriesExhausted is block-key; later events of this key wait',
+    );
+  }
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts; leaves no listener behind. */
+export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
