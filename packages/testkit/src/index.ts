@@ -31,6 +31,13 @@ export {
   launchRedis,
   type RedisSource,
 } from './launch-redis.js';
+export {
+  cleanupStaleNamespaces,
+  NETNS_PREFIX,
+  type NetnsSupport,
+  NetworkNamespace,
+  netnsSupport,
+} from './network-namespace.js';
 export { type PingResult, pingRedis } from './ping.js';
 export { redactRedisUrl } from './redact-url.js';
 export {
