@@ -125,7 +125,7 @@ describe('ordering key: one key never runs twice at once', () => {
   });
 });
 
-describe('ordering key: close() during a rebalance', () => {
+describe('ordering key: close()', () => {
   it('does not return while a partition it is already revoking still runs a handler; the next owner takes it without waiting out the session', async () => {
     const client = await env.client();
     const topic = uniqueName('faults');
@@ -197,5 +197,50 @@ describe('ordering key: close() during a rebalance', () => {
       },
       `B took the partition ${takenAfterMs} ms after A's close() returned`,
     ).toEqual({ handlersRunningAfterClose: 0, takenWithinHalfTheSession: true });
+  });
+
+  it('interrupts a blocked wait promptly after the reader reconnected (CLIENT UNBLOCK with the new client id)', async () => {
+    const clientName = uniqueName('unblock');
+    const client = await env.client({ clientName });
+    const topic = uniqueName('faults');
+    await client.ensureTopic(topic, { partitions: 1 });
+    const blockMs = 10_000;
+    const subscription = await client.subscribe({
+      topic,
+      group: 'g',
+      ordering: 'key',
+      consumer: 'idle',
+      blockMs,
+      sessionTimeoutMs: 3000,
+      heartbeatIntervalMs: 300,
+      handler: () => {},
+    });
+    subscriptions.push(subscription);
+    // The partition's waker connection, blocked in XREAD on the empty stream.
+    const blockedWaker = async () => {
+      const list = String(await client.redis.client('LIST'));
+      return list
+        .split('\n')
+        .find((line) => line.includes(`name=${clientName}:waker-0 `) && line.includes('cmd=xread'))
+        ?.match(/^id=(\d+)/)?.[1];
+    };
+    const firstId = await waitFor(blockedWaker, {
+      description: 'the waker to block',
+      timeoutMs: 10_000,
+    });
+    await client.redis.client('KILL', 'ID', firstId);
+    // ioredis reconnects and re-sends the XREAD: blocked again, under a new client id.
+    await waitFor(
+      async () => {
+        const id = await blockedWaker();
+        return id !== undefined && id !== firstId;
+      },
+      { description: 'the waker to reconnect and block again', timeoutMs: 10_000 },
+    );
+    const started = Date.now();
+    await subscription.close();
+    // With the id read before the reconnect, CLIENT UNBLOCK misses and close() waits out the
+    // block (10 s); with the current id it returns at once.
+    expect(Date.now() - started).toBeLessThan(3000);
   });
 });
