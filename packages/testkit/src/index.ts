@@ -1,3 +1,13 @@
+export {
+  type ClusterNodeView,
+  clientPause,
+  clusterTopology,
+  keySlot,
+  killMasterAndAwaitFailover,
+  masterForKey,
+  parseClusterNodesReply,
+  serverCommand,
+} from './cluster-topology.js';
 export { hasDockerEngine } from './docker-engine.js';
 export {
   NotOwnedError,
@@ -10,6 +20,7 @@ export { getFreePort } from './free-port.js';
 export { HOW_TO_GET_REDIS } from './how-to-get-redis.js';
 export {
   type ClusterNode,
+  type LaunchClusterOptions,
   type LaunchedCluster,
   launchRedisCluster,
   parseClusterNodes,
@@ -20,6 +31,13 @@ export {
   launchRedis,
   type RedisSource,
 } from './launch-redis.js';
+export {
+  cleanupStaleNamespaces,
+  NETNS_PREFIX,
+  type NetnsSupport,
+  NetworkNamespace,
+  netnsSupport,
+} from './network-namespace.js';
 export { type PingResult, pingRedis } from './ping.js';
 export { redactRedisUrl } from './redact-url.js';
 export {

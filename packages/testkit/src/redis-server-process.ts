@@ -16,6 +16,16 @@ export interface RedisServerOptions {
   args?: string[];
   /** Cluster mode (used by the cluster launcher). */
   clusterEnabled?: boolean;
+  /**
+   * `cluster-node-timeout` in ms (default 5000): how long a node may be unreachable before the
+   * others mark it failed and its replica is promoted. Failover tests use 1000-2000.
+   */
+  clusterNodeTimeoutMs?: number;
+  /**
+   * Extra addresses to listen on besides 127.0.0.1, e.g. the host side of a veth pair, so a
+   * process in another network namespace can reach the server.
+   */
+  bind?: string[];
   startTimeoutMs?: number;
 }
 
@@ -29,6 +39,7 @@ export class RedisServerProcess {
   readonly dir: string;
   private child: ChildProcess | undefined;
   private output = '';
+  private stopped = false;
 
   private constructor(
     readonly binary: ServerBinary,
@@ -78,15 +89,30 @@ export class RedisServerProcess {
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill(signal);
     await exited;
+    this.stopped = false;
   }
 
   /** Freezes the server (SIGSTOP) so clients see a hang, not a refused connection. */
   pause(): void {
+    if (!this.running) return;
     this.child?.kill('SIGSTOP');
+    this.stopped = true;
   }
 
   resume(): void {
+    if (!this.running) return;
     this.child?.kill('SIGCONT');
+    this.stopped = false;
+  }
+
+  /** True while SIGSTOPped by `pause()`: it accepts connections but answers nothing. */
+  get paused(): boolean {
+    return this.stopped && this.running;
+  }
+
+  /** The address list the server listens on (127.0.0.1 plus any `bind` extras). */
+  get bindAddresses(): string[] {
+    return [this.host, ...(this.options.bind ?? [])];
   }
 
   /** Kills the server (SIGKILL unless told otherwise) and starts it again on the same port and dir. */
@@ -113,13 +139,15 @@ export class RedisServerProcess {
       persistence = 'none',
       args = [],
       clusterEnabled = false,
+      clusterNodeTimeoutMs = 5000,
+      bind = [],
       startTimeoutMs = 10_000,
     } = this.options;
     const argv = [
       '--port',
       String(this.port),
       '--bind',
-      this.host,
+      [this.host, ...bind].join(' '),
       '--dir',
       this.dir,
       '--daemonize',
@@ -145,7 +173,7 @@ export class RedisServerProcess {
             '--cluster-config-file',
             join(this.dir, 'nodes.conf'),
             '--cluster-node-timeout',
-            '5000',
+            String(clusterNodeTimeoutMs),
           ]
         : []),
       ...args,

@@ -1,4 +1,8 @@
-import { type LaunchedCluster, launchRedisCluster, type Persistence } from '@redstream/testkit';
+import {
+  type LaunchClusterOptions,
+  type LaunchedCluster,
+  launchRedisCluster,
+} from '@redstream/testkit';
 import { afterAll, beforeAll } from 'vitest';
 import {
   createStreamClient,
@@ -8,9 +12,10 @@ import {
 
 /**
  * A local 3-master Redis Cluster per test file (or REDIS_CLUSTER_NODES) and clients closed
- * after it. `own`: always a private cluster (tests that restart or flush nodes).
+ * after it. `own`: always a private cluster (tests that restart or flush nodes); failover tests
+ * add `replicasPerMaster` and a short `nodeTimeoutMs`.
  */
-export function useCluster(options: { own?: boolean; persistence?: Persistence } = {}) {
+export function useCluster(options: LaunchClusterOptions = {}) {
   let cluster: LaunchedCluster | undefined;
   const clients: StreamClient[] = [];
   beforeAll(async () => {

@@ -1,6 +1,6 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ServiceProcess, waitFor } from '@redstream/testkit';
+import { type NetworkNamespace, ServiceProcess, waitFor } from '@redstream/testkit';
 import type { StreamClient } from '../../src/index.js';
 import { pendingOf } from './pending.js';
 import { sequencedEvents } from './sequenced-events.js';
@@ -17,13 +17,28 @@ export interface WorkerEnv {
   [name: string]: string | undefined;
 }
 
+export interface StartWorkerOptions {
+  /** Run the replica inside this network namespace (its Redis address must be reachable there). */
+  netns?: NetworkNamespace;
+  /** Output lines kept; RECORD_RUNS=1 prints two per handler run. Default 200,000. */
+  maxLines?: number;
+}
+
 /** Starts the consumer-worker fixture as a child process and waits until it is subscribed. */
-export async function startWorker(env: WorkerEnv): Promise<ServiceProcess> {
-  const worker = ServiceProcess.spawn(
-    process.execPath,
-    ['--conditions=@redstream/source', '--import', 'tsx', 'test/fixtures/consumer-worker.ts'],
-    { cwd: packageDir, env: env as NodeJS.ProcessEnv, name: env.CONSUMER },
-  );
+export async function startWorker(
+  env: WorkerEnv,
+  { netns, maxLines = 200_000 }: StartWorkerOptions = {},
+): Promise<ServiceProcess> {
+  const args = [
+    '--conditions=@redstream/source',
+    '--import',
+    'tsx',
+    'test/fixtures/consumer-worker.ts',
+  ];
+  const options = { cwd: packageDir, env: env as NodeJS.ProcessEnv, name: env.CONSUMER, maxLines };
+  const worker = netns
+    ? netns.spawn(process.execPath, args, options)
+    : ServiceProcess.spawn(process.execPath, args, options);
   await worker.waitForLine(/"event":"ready"/, 30_000);
   return worker;
 }
