@@ -60,15 +60,6 @@ export class RedisKeys {
     return `${this.partitionTag(topic, partition)}:epoch:${assertName('group', group)}`;
   }
 
-  /**
-   * Hash entry id -> handler runs started (ordering key). A run is counted before it starts and
-   * the field is deleted when the entry is settled, so crashes count as attempts while
-   * takeovers, pending re-reads and reconnects (which are not runs) never do.
-   */
-  attempts(topic: string, partition: number, group: string): string {
-    return `${this.partitionTag(topic, partition)}:attempts:${assertName('group', group)}`;
-  }
-
   /** The hash tag every key of a partition shares: effect keys must carry it. */
   partitionHashTag(topic: string, partition: number): string {
     return this.partitionTag(topic, partition);

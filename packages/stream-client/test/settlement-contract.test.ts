@@ -243,15 +243,24 @@ describe.each(['plain', 'fenced'] as const)('settlement contract (%s)', (kind) =
       expect(await f.client.redis.exists(f.stateKey('n'))).toBe(0);
     });
 
-    it('counts handler runs per entry and forgets the count with the ack', async () => {
+    it('keeps the run count in the pending record, set absolutely (a resend adds nothing), until the ack', async () => {
       const f = await fixture(kind);
       const entry = await f.pendingEntry();
       const fenced = f.settlement as FencedSettlement;
-      expect(await fenced.begin(entry)).toBe(1);
-      expect(await fenced.begin(entry)).toBe(2);
+      const counter = async () =>
+        Number(
+          (
+            (await f.client.redis.xpending(f.stream, 'g', entry.id, entry.id, 1)) as unknown[][]
+          )[0]?.[3],
+        );
+      expect(await counter()).toBe(1);
+      await fenced.setRunCounter(entry, 2);
+      await fenced.setRunCounter(entry, 2);
+      expect(await counter()).toBe(2);
+      await fenced.setRunCounter(entry, 3);
+      expect(await counter()).toBe(3);
       await fenced.ack(entry);
-      const attempts = f.stream.replace(/:stream$/, ':attempts:g');
-      expect(await f.client.redis.hexists(attempts, entry.id)).toBe(0);
+      expect(await f.isPending(entry)).toBe(false);
     });
   }
 });

@@ -109,7 +109,8 @@ export class EntryProcessor {
 
   /**
    * `attempt`: which run of the handler this is (1 for the first). `decoded`: the event when
-   * the caller already decoded it. Not an async function on purpose: the common path
+   * the caller already decoded it. `onAcking`: called just before a plain ack is queued, so
+   * the caller can queue what should go out with it (ordering key counts the key's next run). Not an async function on purpose: the common path
    * (synchronous handler, batched ack) then allocates no async frame, which for a hot
    * consumer is a large share of what it allocates per entry.
    */
@@ -118,6 +119,7 @@ export class EntryProcessor {
     signal: AbortSignal,
     attempt: number,
     decoded?: DecodedEvent,
+    onAcking?: () => void,
   ): Promise<ProcessOutcome> {
     const { options } = this.deps;
     if (entry.fields === null) {
@@ -182,11 +184,12 @@ export class EntryProcessor {
         context,
         attempt,
         started,
+        onAcking,
       );
     }
     this.runEnded();
     context.release();
-    return this.settle(entry, event, context, attempt, performance.now() - started);
+    return this.settle(entry, event, context, attempt, performance.now() - started, onAcking);
   }
 
   private runEnded(): void {
@@ -201,6 +204,7 @@ export class EntryProcessor {
     context: RunContext,
     attempt: number,
     started: number,
+    onAcking: (() => void) | undefined,
   ): Promise<ProcessOutcome> {
     const timeoutMs = this.deps.options.handlerTimeoutMs;
     let timer: NodeJS.Timeout | undefined;
@@ -226,7 +230,7 @@ export class EntryProcessor {
       this.runEnded();
       context.release();
     }
-    return this.settle(entry, event, context, attempt, performance.now() - started);
+    return this.settle(entry, event, context, attempt, performance.now() - started, onAcking);
   }
 
   /** After the handler succeeded: the ack (or the effectively-once step), then count it. */
@@ -236,22 +240,29 @@ export class EntryProcessor {
     context: RunContext,
     attempt: number,
     durationMs: number,
+    onAcking?: () => void,
   ): Promise<ProcessOutcome> {
     if (context.hasEffects || this.deps.options.effectivelyOnce) {
       return this.ackAndMark(entry, event, context.effects, attempt, durationMs);
     }
+    onAcking?.();
     // Ordering none acks in batches without waiting: no promise to wait for per entry.
     const acked = this.deps.settlement.ack(entry);
     if (!acked) return Promise.resolve(this.handled(entry, event, attempt, durationMs));
-    // The first try is the ack already queued; later tries (after a connection error) send it again.
-    let queued: Promise<void> | undefined = acked;
-    return this.persist(entry, () => {
-      const ack = queued ?? this.deps.settlement.ack(entry) ?? Promise.resolve();
-      queued = undefined;
-      return ack;
-    }).then(
+    return acked.then(
       () => this.handled(entry, event, attempt, durationMs),
-      (error: unknown) => this.afterSettleError(error, entry, event, attempt),
+      (error: unknown) => {
+        if (this.shouldResend(error, entry))
+          // Later tries (after a connection error) send the ack again.
+          return this.persist(
+            entry,
+            () => this.deps.settlement.ack(entry) ?? Promise.resolve(),
+          ).then(
+            () => this.handled(entry, event, attempt, durationMs),
+            (again: unknown) => this.afterSettleError(again, entry, event, attempt),
+          );
+        return this.afterSettleError(error, entry, event, attempt);
+      },
     );
   }
 
@@ -310,17 +321,22 @@ export class EntryProcessor {
     return Promise.reject(error);
   }
 
+  /** A settlement that failed on the connection, while the mode wants it settled. */
+  private shouldResend(error: unknown, entry: StreamEntry): boolean {
+    const refused =
+      error instanceof FencedError ||
+      error instanceof EffectsFailedError ||
+      isSettlementRefusal(error);
+    return !refused && this.deps.keepSettling?.(entry) === true;
+  }
+
   /** Runs a settlement step, again after a backoff while it fails on the connection and the mode wants it settled. */
   private async persist<T>(entry: StreamEntry, step: () => Promise<T>): Promise<T> {
     for (let failures = 1; ; failures++) {
       try {
         return await step();
       } catch (error) {
-        const refused =
-          error instanceof FencedError ||
-          error instanceof EffectsFailedError ||
-          isSettlementRefusal(error);
-        if (refused || !this.deps.keepSettling?.(entry)) throw error;
+        if (!this.shouldResend(error, entry)) throw error;
         if (failures === 1)
           this.deps.logger.warn(
             { err: error, entryId: entry.id, partition: entry.partition },
@@ -382,6 +398,7 @@ export class EntryProcessor {
   private ackSkipped(entry: StreamEntry): Promise<ProcessOutcome> {
     let queued = this.deps.settlement.ack(entry);
     if (!queued) return Promise.resolve(SKIPPED);
+    // The first try is the ack already queued; later tries (after a connection error) send it again.
     return this.persist(entry, () => {
       const ack = queued ?? this.deps.settlement.ack(entry) ?? Promise.resolve();
       queued = undefined;

@@ -19,8 +19,9 @@ export interface StreamEntry {
   /** Raw fields, name/value alternating; null when the entry was deleted while pending. */
   fields: Buffer[] | null;
   /**
-   * ordering none: how many times Redis has delivered it to the group, this delivery
-   * included. ordering key counts handler runs itself (the attempts hash) and leaves this 1.
+   * Its delivery counter in the group's pending list. ordering none: how many times Redis has
+   * delivered it, this delivery included. ordering key: 1 + the handler runs started (a fresh
+   * read sets 1, each run one more; takeovers and re-reads leave it alone).
    */
   deliveryCount: number;
   /** True when it came from the group's retry stream. */

@@ -9,8 +9,7 @@
   KEYS[1] stream the entry came from (partition stream or group retry stream)
   KEYS[2] done markers of the group (sorted set: event id -> ms)
   KEYS[3] lease of the partition for the group (ignored when ARGV[5] is '')
-  KEYS[4] attempts of the group (the entry's run count is deleted with the ack)
-  KEYS[5..] keys the effects write (all in the partition's hash tag)
+  KEYS[4..] keys the effects write (all in the partition's hash tag)
   ARGV[1] group
   ARGV[2] entry id
   ARGV[3] event id
@@ -31,7 +30,6 @@ if ARGV[5] ~= '' and redis.call('GET', KEYS[3]) ~= ARGV[5] then
 end
 if redis.call('ZSCORE', KEYS[2], eventId) then
   redis.call('XACK', KEYS[1], group, entryId)
-  redis.call('HDEL', KEYS[4], entryId)
   return 0
 end
 if #redis.call('XPENDING', KEYS[1], group, entryId, entryId, 1) == 0 then
@@ -301,5 +299,4 @@ local nowMs = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
 redis.call('ZADD', KEYS[2], nowMs, eventId)
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', nowMs - tonumber(ARGV[4]))
 redis.call('XACK', KEYS[1], group, entryId)
-redis.call('HDEL', KEYS[4], entryId)
 return 1

@@ -30,6 +30,15 @@ const sources: ScriptSource[] = readdirSync(here)
       lua: readFileSync(join(here, file), 'utf8'),
     };
   });
+for (const source of sources) {
+  const twins = sources.filter((other) => other.command === source.command);
+  // Two files for one command (a renamed script whose old file stayed behind in a build):
+  // which one wins would depend on directory order.
+  if (twins.length > 1)
+    throw new Error(
+      `Lua scripts ${source.command}: ${twins.length} files define it in ${here}; remove the stale one`,
+    );
+}
 
 const registered = new WeakSet<RedisClient>();
 
@@ -85,7 +94,6 @@ export class LuaScripts {
     stream: string;
     doneMarkers: string;
     lease: string;
-    attempts: string;
     group: string;
     entryId: string;
     eventId: string;
@@ -94,11 +102,11 @@ export class LuaScripts {
     effects: Effects;
   }): Promise<unknown> {
     const { effects } = args;
-    const keys = [args.stream, args.doneMarkers, args.lease, args.attempts, ...effects.keys];
+    const keys = [args.stream, args.doneMarkers, args.lease, ...effects.keys];
     const encoded: Arg[] = [];
-    // Key indices are 1-based into KEYS, after the script's own four keys.
+    // Key indices are 1-based into KEYS, after the script's own three keys.
     for (const { command, keyIndex, args: rest } of effects.commands)
-      encoded.push(command, keyIndex + 5, rest.length, ...rest);
+      encoded.push(command, keyIndex + 4, rest.length, ...rest);
     return this.call('rsAckAndMark', [
       keys.length,
       ...keys,
@@ -112,33 +120,33 @@ export class LuaScripts {
     ]);
   }
 
-  /** -1 when fenced, else [acked, runs of each starting entry...]. */
+  /** -1 when fenced, else how many entries were acked. */
   settleFenced(args: {
     stream: string;
     lease: string;
-    attempts: string;
     expectedLease: string;
     group: string;
+    consumer: string;
     ackIds: string[];
-    startIds: string[];
-  }): Promise<-1 | number[]> {
+    /** entry id, delivery counter value, ... */
+    counters: Arg[];
+  }): Promise<number> {
     return this.call('rsSettleFenced', [
       args.stream,
       args.lease,
-      args.attempts,
       args.expectedLease,
       args.group,
+      args.consumer,
       args.ackIds.length,
       ...args.ackIds,
-      ...args.startIds,
-    ]) as Promise<-1 | number[]>;
+      ...args.counters,
+    ]) as Promise<number>;
   }
 
   deadLetter(args: {
     stream: string;
     deadLetters: string;
     lease: string;
-    attempts: string;
     group: string;
     entryId: string;
     expectedLease: string;
@@ -149,7 +157,6 @@ export class LuaScripts {
       args.stream,
       args.deadLetters,
       args.lease,
-      args.attempts,
       args.group,
       args.entryId,
       args.expectedLease,
@@ -195,7 +202,7 @@ export class LuaScripts {
       args.consumer,
       args.count,
       args.after,
-    ]) as Promise<-1 | Array<[Buffer, Buffer[]]>>;
+    ]) as Promise<-1 | Array<[Buffer, Buffer[], number]>>;
   }
 
   claimFenced(

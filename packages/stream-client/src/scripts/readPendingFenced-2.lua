@@ -13,8 +13,8 @@
   ARGV[4] count
   ARGV[5] start after this id ('' for from the beginning)
 
-  Returns -1 when fenced; else a list of { id, fields } in stream order, where fields is empty
-  for an entry deleted or trimmed while pending.
+  Returns -1 when fenced; else a list of { id, fields, delivery counter } in stream order,
+  where fields is empty for an entry deleted or trimmed while pending.
 ]]
 if redis.call('GET', KEYS[2]) ~= ARGV[1] then
   return -1
@@ -27,10 +27,10 @@ local pending = redis.call('XPENDING', KEYS[1], ARGV[2], start, '+', tonumber(AR
 local entries = {}
 for _, row in ipairs(pending) do
   local found = redis.call('XRANGE', KEYS[1], row[1], row[1])
+  local fields = {}
   if found[1] then
-    entries[#entries + 1] = found[1]
-  else
-    entries[#entries + 1] = { row[1], {} }
+    fields = found[1][2]
   end
+  entries[#entries + 1] = { row[1], fields, row[4] }
 end
 return entries

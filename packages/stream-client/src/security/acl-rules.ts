@@ -102,13 +102,10 @@ export function aclRules({ role, topic, group, prefix = 'rs' }: AclRulesOptions)
     // commands that write them come from the selectors below.
     partitionKey(`lease:${group}`),
     partitionKey(`epoch:${group}`),
-    partitionKey(`attempts:${group}`),
     partitionKey('dlq'),
     partitionKey('state:*'),
     // String commands only on the group's leases: SET or DEL on a stream key would destroy it.
     `(+get +set +del +pexpire +incr ${partitionKey(`lease:${group}`)} ${partitionKey(`epoch:${group}`)})`,
-    // Handler runs counted per entry (ordering key), deleted with the ack.
-    `(+hincrby +hdel ${partitionKey(`attempts:${group}`)})`,
     // Dead letters and retries are the only streams this user may append to.
     `(+xadd ${partitionKey('dlq')} ${partitionKey(`retry:${group}`)})`,
     // Appending a retry trims what the group has acked from its retry stream.

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { reconnectDelay } from '../../connection/backoff.js';
 import { FencedError } from '../../errors.js';
 import type { ConcurrencyGate } from '../concurrency-gate.js';
-import type { EntryProcessor, ProcessOutcome } from '../entry-processor.js';
+import type { EntryProcessor } from '../entry-processor.js';
 import type { InFlightCounter } from '../in-flight-counter.js';
 import type { Instrumentation } from '../instrumentation.js';
 import type { FencedSettlement } from '../settlement/fenced-settlement.js';
@@ -58,7 +58,7 @@ export interface KeyRunnerDeps {
  * Per-key serialization inside one owned partition: entries of one key run one at a time in
  * stream order, different keys concurrently (up to the replica's concurrency gate). A failed
  * handler is retried in place after its backoff while the key's later entries are parked.
- * Every run is counted in Redis before it starts (the attempts hash), so `ctx.attempt` and
+ * Every run is counted in Redis before it starts (in the entry's pending record), so `ctx.attempt` and
  * maxDeliveries count handler runs, never takeovers or re-reads.
  */
 export class KeyRunner {
@@ -179,12 +179,20 @@ export class KeyRunner {
     this.known.add(item.entry.id);
     this.deps.inFlight.increment();
     lane.items.push(item);
-    if (!lane.draining) void this.drain(lane);
+    if (lane.draining) return;
+    // A new head: its run is counted now, while it may still wait for a handler slot, so the
+    // count's round trip overlaps the wait instead of adding to it.
+    this.countAhead(item);
+    void this.drain(lane);
   }
 
   private forget(item: WorkItem): void {
     this.known.delete(item.entry.id);
     this.deps.inFlight.decrement();
+    if (item.counting) {
+      this.takeBack(item, item.counting);
+      item.counting = undefined;
+    }
   }
 
   private async drain(lane: Lane): Promise<void> {
@@ -240,41 +248,58 @@ export class KeyRunner {
   /**
    * Runs the head of a key until it is settled (handled, dead-lettered, skipped): false when
    * the partition is being given up or lost, so the key stops here.
+   *
+   * Each run is counted in Redis before it starts. A count that comes back after the worker
+   * stopped starting handlers is taken back (the run did not happen); the runner counts itself
+   * busy meanwhile, so a drain waits for that before the lease is released.
    */
   private async runHead(lane: Lane, item: WorkItem): Promise<boolean> {
-    const { gate, settlement, processor, options } = this.deps;
+    const { gate, processor, options } = this.deps;
     let blockedReported = false;
     let failures = 0;
     try {
       for (;;) {
         if (!this.deps.mayStart()) return false;
-        await gate.acquire();
-        let outcome: ProcessOutcome;
+        if (!gate.tryAcquire()) {
+          await gate.acquire();
+          if (!this.deps.mayStart()) {
+            gate.release();
+            return false;
+          }
+        }
+        this.activeRuns++;
         let delayMs: number;
         try {
-          if (!this.deps.mayStart()) return false;
-          const attempt = await settlement.begin(item.entry);
-          // The lease may have passed its deadline while the count was on its way.
-          if (!this.deps.mayStart()) return false;
+          // Counted together with the previous entry's ack when there was one, else now.
+          const counting = item.counting ?? this.count(item);
+          item.counting = undefined;
+          await counting;
+          item.entry.deliveryCount++;
+          const attempt = item.entry.deliveryCount - 1;
+          // The lease may have passed its deadline, or the partition been given up, while the
+          // count was on its way: the run does not happen, so its count is taken back.
+          if (!this.deps.mayStart()) {
+            await this.uncount(item).catch(() => {});
+            return false;
+          }
           if (this.blockKey && attempt > options.maxDeliveries && !blockedReported) {
             // Exhausted before this run (earlier runs crashed, or an earlier owner kept it
             // blocked): wait the blocked backoff first instead of running it at once.
             blockedReported = true;
             this.reportBlocked(item);
             this.park(lane);
+            await this.uncount(item).catch(() => {});
             delayMs = options.retryBackoff.maxMs;
           } else {
-            this.activeRuns++;
-            try {
-              outcome = await processor.process(
-                item.entry,
-                this.deps.handlerSignal,
-                attempt,
-                item.decoded,
-              );
-            } finally {
-              this.runEnded();
-            }
+            const next = lane.items[1];
+            const outcome = await processor.process(
+              item.entry,
+              this.deps.handlerSignal,
+              attempt,
+              item.decoded,
+              // The next entry of this key is counted in the same call as this one's ack.
+              next ? () => this.countAhead(next) : undefined,
+            );
             if (outcome.kind === 'fenced') {
               this.deps.onFenced('ack fenced');
               return false;
@@ -302,6 +327,7 @@ export class KeyRunner {
           );
         } finally {
           gate.release();
+          this.runEnded();
         }
         // Other keys keep running while this one waits.
         await abortableSleep(delayMs, this.deps.waitSignal);
@@ -309,6 +335,39 @@ export class KeyRunner {
     } finally {
       if (blockedReported) this.deps.onBlockedKeysChanged(-1);
     }
+  }
+
+  /** Sends the count of the item's next run (its counter one higher); resolves when it is in Redis. */
+  private count(item: WorkItem): Promise<void> {
+    return this.deps.settlement.setRunCounter(item.entry, item.entry.deliveryCount + 1);
+  }
+
+  /** Takes back the count of a run that did not start. */
+  private async uncount(item: WorkItem): Promise<void> {
+    await this.deps.settlement.setRunCounter(item.entry, item.entry.deliveryCount - 1);
+    item.entry.deliveryCount--;
+  }
+
+  /** Counts the next run of a key now, to go out with the ack of the entry before it. */
+  private countAhead(item: WorkItem): void {
+    if (item.counting || !this.deps.mayStart()) return;
+    item.counting = this.count(item);
+  }
+
+  /**
+   * A run was counted (or is being counted) but will not start: take the count back once it
+   * is in (nothing to take back when it was refused). The runner stays busy until then, so a
+   * drain waits for it before the lease is released.
+   */
+  private takeBack(item: WorkItem, counting: Promise<void>): void {
+    this.activeRuns++;
+    void counting
+      .then(() => {
+        item.entry.deliveryCount++;
+        return this.uncount(item);
+      })
+      .catch(() => {})
+      .finally(() => this.runEnded());
   }
 
   private runEnded(): void {

@@ -163,7 +163,7 @@ export class PartitionLease implements FencingLease {
       after,
     });
     if (reply === -1) return 'fenced';
-    return reply.map(([id, fields]) => this.entry(id.toString(), fields));
+    return reply.map(([id, fields, counter]) => this.entry(id.toString(), fields, Number(counter)));
   }
 
   /**
@@ -191,20 +191,19 @@ export class PartitionLease implements FencingLease {
     const replies = await reader
       .multi()
       .xreadgroupBuffer('GROUP', group, consumer, 'COUNT', count, 'STREAMS', this.stream, '>')
-      .xinfo('GROUPS', this.stream)
       .exec();
     if (replies === null) return { kind: 'aborted' };
-    const [[readError, read], [, groups]] = replies as [
-      [Error | null, unknown],
-      [Error | null, unknown],
-    ];
+    const [[readError, read]] = replies as [[Error | null, unknown]];
     if (readError) throw readError;
     const rawEntries =
       (read as Array<[Buffer, Array<[Buffer, Buffer[] | null]>]> | null)?.[0]?.[1] ?? [];
     const entries = rawEntries.map(([id, fields]) => this.entry(id.toString(), fields));
     let lastDeliveredId = '';
     if (entries.length === 0) {
-      for (const row of (groups as unknown[][] | null) ?? []) {
+      // Where a wait for new entries starts. Asked after the read, not inside it: only the
+      // owner reads through the group, so nothing moves the group's position in between.
+      const groups = (await reader.xinfo('GROUPS', this.stream)) as unknown[][];
+      for (const row of groups) {
         const info = pairsToRecord(row);
         if (String(info.name) === group) lastDeliveredId = String(info['last-delivered-id']);
       }
@@ -212,13 +211,13 @@ export class PartitionLease implements FencingLease {
     return { kind: 'entries', entries, lastDeliveredId };
   }
 
-  private entry(id: string, fields: Buffer[] | null): StreamEntry {
+  private entry(id: string, fields: Buffer[] | null, counter = 1): StreamEntry {
     return {
       stream: this.stream,
       partition: this.partition,
       id,
       fields: fields && fields.length > 0 ? fields : null,
-      deliveryCount: 1,
+      deliveryCount: counter,
       fromRetry: false,
       lease: this,
     };

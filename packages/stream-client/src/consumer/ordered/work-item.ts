@@ -12,6 +12,11 @@ export interface WorkItem {
   key: string;
   /** Set when the key could only be found by decoding the whole event. */
   decoded?: DecodedEvent;
+  /**
+   * The count of its next run, sent ahead with the ack of the entry before it (key runner):
+   * resolves once Redis has it.
+   */
+  counting?: Promise<void> | undefined;
 }
 
 /**

@@ -12,6 +12,9 @@ import type { Settlement } from './settlement.js';
  * run counts of one partition and tick go out as one `settleFenced` call (one lease check for
  * all of them); the effectively-once step and dead-lettering check the lease in their own
  * scripts. An entry whose lease this replica no longer holds is refused without asking Redis.
+ *
+ * Runs are counted in the entry's pending-list record (see settleFenced-2.lua): its delivery
+ * counter is 1 + the runs started, and `entry.deliveryCount` mirrors it here.
  */
 export class FencedSettlement implements Settlement {
   private readonly batches = new WeakMap<FencingLease, FencedBatch>();
@@ -24,13 +27,15 @@ export class FencedSettlement implements Settlement {
   ) {}
 
   /**
-   * Counts a handler run of the entry before it starts, and returns the run number (1 for the
-   * first run). Goes out with the tick's acks of the same partition.
+   * Sets the entry's run counter (its delivery counter in the pending list, 1 + the runs
+   * started) to `counter`, with the tick's acks of the same partition. Setting an absolute
+   * value (not adding one) makes a resend after a lost reply harmless. The caller updates
+   * `entry.deliveryCount` once this resolves; the promise is shared by the whole batch.
    */
-  begin(entry: StreamEntry): Promise<number> {
+  setRunCounter(entry: StreamEntry, counter: number): Promise<void> {
     const lease = this.heldLease(entry);
     if (!lease) return Promise.reject(this.fenced(entry));
-    return this.batchOf(lease, entry.stream).begin(entry.id);
+    return this.batchOf(lease, entry.stream).setCounter(entry.id, counter);
   }
 
   ack: Settlement['ack'] = (entry) => {
@@ -48,7 +53,6 @@ export class FencedSettlement implements Settlement {
         stream: entry.stream,
         doneMarkers: this.keys.doneMarkers(topic, entry.partition, group),
         lease: lease.key,
-        attempts: this.keys.attempts(topic, entry.partition, group),
         group,
         entryId: entry.id,
         eventId,
@@ -69,7 +73,6 @@ export class FencedSettlement implements Settlement {
         stream: entry.stream,
         deadLetters: this.keys.deadLetters(topic, entry.partition),
         lease: lease.key,
-        attempts: this.keys.attempts(topic, entry.partition, group),
         group,
         entryId: entry.id,
         expectedLease: lease.value,
@@ -97,16 +100,16 @@ export class FencedSettlement implements Settlement {
   private batchOf(lease: FencingLease, stream: string): FencedBatch {
     let batch = this.batches.get(lease);
     if (!batch) {
-      batch = new FencedBatch((ackIds, startIds) =>
+      batch = new FencedBatch((ackIds, counters) =>
         this.track(
           this.scripts.settleFenced({
             stream,
             lease: lease.key,
-            attempts: this.keys.attempts(this.options.topic, lease.partition, this.options.group),
             expectedLease: lease.value,
             group: this.options.group,
+            consumer: this.options.consumer,
             ackIds,
-            startIds,
+            counters,
           }),
         ).then((reply) => {
           if (reply === ScriptStatus.FENCED)
@@ -127,67 +130,59 @@ export class FencedSettlement implements Settlement {
   }
 }
 
-type SendBatch = (ackIds: string[], startIds: string[]) => Promise<number[]>;
+type SendBatch = (ackIds: string[], counters: Array<string | number>) => Promise<number>;
 
 /**
- * Collects one lease's acks and run starts of the same tick into one script call. Acks share
- * one promise per batch (no allocation per entry); each start gets its own run number.
+ * Collects one lease's acks and run counts of the same tick into one script call; everything
+ * in it shares one promise (no allocation per entry).
  */
 class FencedBatch {
   private ackIds: string[] = [];
-  private startIds: string[] = [];
-  private starts: Array<{ resolve: (runs: number) => void; reject: (error: unknown) => void }> = [];
-  private acked:
-    | { promise: Promise<void>; resolve: () => void; reject: (error: unknown) => void }
-    | undefined;
+  private counters: Array<string | number> = [];
+  private settled: Deferred | undefined;
   private scheduled = false;
 
   constructor(private readonly send: SendBatch) {}
 
   ack(id: string): Promise<void> {
     this.ackIds.push(id);
-    this.acked ??= deferred();
-    this.schedule();
-    return this.acked.promise;
+    return this.queued();
   }
 
-  begin(id: string): Promise<number> {
-    this.startIds.push(id);
-    this.schedule();
-    return new Promise((resolve, reject) => this.starts.push({ resolve, reject }));
+  setCounter(id: string, counter: number): Promise<void> {
+    this.counters.push(id, counter);
+    return this.queued();
   }
 
-  private schedule(): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => this.flush());
+  private queued(): Promise<void> {
+    this.settled ??= deferred();
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+    return this.settled.promise;
   }
 
   private flush(): void {
     this.scheduled = false;
-    const { ackIds, startIds, starts, acked } = this;
+    const { ackIds, counters, settled } = this;
     this.ackIds = [];
-    this.startIds = [];
-    this.starts = [];
-    this.acked = undefined;
-    this.send(ackIds, startIds).then(
-      (reply) => {
-        acked?.resolve();
-        for (const [i, start] of starts.entries()) start.resolve(Number(reply[i + 1]));
-      },
-      (error: unknown) => {
-        acked?.reject(error);
-        for (const start of starts) start.reject(error);
-      },
+    this.counters = [];
+    this.settled = undefined;
+    this.send(ackIds, counters).then(
+      () => settled?.resolve(),
+      (error: unknown) => settled?.reject(error),
     );
   }
 }
 
-function deferred(): {
+interface Deferred {
   promise: Promise<void>;
   resolve: () => void;
   reject: (error: unknown) => void;
-} {
+}
+
+function deferred(): Deferred {
   let resolve!: () => void;
   let reject!: (error: unknown) => void;
   const promise = new Promise<void>((res, rej) => {
