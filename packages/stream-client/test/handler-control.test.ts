@@ -192,7 +192,8 @@ describe('progressTimeoutMs: a stalled replica gives its work up', () => {
     });
     await Promise.all(subscriptions.map((s) => s.close()));
     expect(stalled.length, observed).toBeGreaterThanOrEqual(1);
-    expect(seen, observed).toEqual(['stuck', 'healthy']);
+    expect(seen[0], observed).toBe('stuck');
+    expect(seen, observed).toContain('healthy');
   });
 
   it('ordering none: fires consumer.stalled and stops extending its claims, so another replica claims the entry', async () => {
@@ -237,6 +238,7 @@ describe('progressTimeoutMs: a stalled replica gives its work up', () => {
     const observed = JSON.stringify({ seen, stalled: stalled.length });
     await Promise.all(subscriptions.map((s) => s.close()));
     expect(stalled.length, observed).toBeGreaterThanOrEqual(1);
-    expect(seen, observed).toEqual(['stuck', 'healthy']);
+    expect(seen[0], observed).toBe('stuck');
+    expect(seen, observed).toContain('healthy');
   });
 });

@@ -72,7 +72,8 @@ describe.each(MODES)('instrumentation (ordering %s)', (ordering) => {
     const after = await metricValues(registry, 'redstream_consumer_in_flight', topic);
     await subscription.close();
     const seen = JSON.stringify({ during, after });
-    expect(during, seen).toEqual([10]);
+    expect(during, seen).toHaveLength(1);
+    expect(during[0], seen).toBeGreaterThanOrEqual(10);
     expect(after, seen).toEqual([0]);
   });
 
