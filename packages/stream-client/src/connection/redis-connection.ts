@@ -106,6 +106,9 @@ export class RedisConnection {
     if (reader instanceof Redis) {
       if (!resendOnReconnect) failInFlightOnClose(reader);
       this.trackClientId(reader);
+    } else if (!resendOnReconnect) {
+      // Each node connection of a cluster reader drops its in-flight commands the same way.
+      reader.on('+node', (node: Redis) => failInFlightOnClose(node));
     }
     this.readers.add(reader);
     try {
@@ -267,13 +270,19 @@ export class RedisConnection {
       // master restarting), yet a command on that node may have run with its reply lost:
       // each node's reconnect is a new generation too.
       // A node's first 'ready' is its lazy first connect, when nothing can have been lost.
+      // A node connection that is dropped may be replaced by a new one ('-node', then '+node'),
+      // whose first 'ready' is then not a first connect: count the drop itself too.
       client.on('+node', (node: Redis) => {
         let connectedBefore = false;
         node.on('ready', () => {
           if (connectedBefore) nextGeneration();
           connectedBefore = true;
         });
+        node.on('close', () => {
+          if (connectedBefore) nextGeneration();
+        });
       });
+      client.on('-node', nextGeneration);
     }
     client.on('ready', () => {
       nextGeneration();

@@ -137,7 +137,10 @@ export class Effects {
       );
     const encoded = args.map((arg) => encodeArg(command, arg));
     const problem = shape(encoded);
-    if (problem) throw new InvalidEffectError(`effect ${command} ${problem}`);
+    if (problem)
+      throw new InvalidEffectError(
+        `effect ${command} ${problem} (received ${encoded.length} argument${encoded.length === 1 ? '' : 's'} besides the key)`,
+      );
     let keyIndex = this.keys.indexOf(key);
     if (keyIndex < 0) keyIndex = this.keys.push(key) - 1;
     this.commands.push({ command, keyIndex, args: encoded });

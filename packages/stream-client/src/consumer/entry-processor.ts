@@ -378,8 +378,11 @@ export class EntryProcessor {
     }));
   }
 
-  /** An entry settled without its handler: deleted or trimmed while pending, or settled elsewhere. */
-  private reportSkipped(entry: StreamEntry, reason: 'deleted' | 'not-pending'): void {
+  /**
+   * An entry settled without its handler: deleted or trimmed while pending (also when a claim
+   * finds it gone and Redis drops it from the pending list), or settled elsewhere.
+   */
+  reportSkipped(entry: { id: string; partition: number }, reason: 'deleted' | 'not-pending'): void {
     this.deps.metrics.recordSkipped(reason);
     this.deps.instrumentation.emit('consumer.skipped', () => ({
       entryId: entry.id,

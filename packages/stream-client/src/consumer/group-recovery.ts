@@ -37,14 +37,14 @@ export function isNoGroupError(error: unknown): boolean {
 export async function recoverVanishedGroups(scope: {
   runtime: ConsumerRuntime;
   options: ResolvedSubscribeOptions<unknown>;
-  partitions: number;
   streams: Array<{ stream: string; from: string }>;
   instrumentation: Instrumentation;
   logger: Logger;
 }): Promise<void> {
   const { runtime, options, instrumentation, logger } = scope;
-  // After FLUSHALL the topic metadata is gone too: put it back so producers keep working.
-  await runtime.topics.ensureTopic(options.topic, { partitions: scope.partitions });
+  // After FLUSHALL the topic metadata is gone too: put it back (partitions and retention, as
+  // read at start) so producers keep working.
+  await runtime.topics.restoreTopic(options.topic);
   for (const { stream, from } of scope.streams) {
     if (await ensureGroup(runtime.connection.commands, stream, options.group, from)) {
       logger.error(

@@ -98,7 +98,7 @@ export class SharedGroupConsumer implements ConsumerMode {
   }
 
   get inFlightCount(): number {
-    return this.inFlight.size;
+    return this.inFlight.entries;
   }
 
   get ownedPartitions(): number[] {
@@ -173,7 +173,7 @@ export class SharedGroupConsumer implements ConsumerMode {
     const drained = await this.inFlight.empty(this.options.drainTimeoutMs);
     if (!drained) {
       this.log.warn(
-        { inFlight: this.inFlight.size },
+        { inFlight: this.inFlight.entries },
         'drain timeout: aborting handlers; their entries stay pending for redelivery',
       );
       this.abort.abort();
@@ -224,7 +224,7 @@ export class SharedGroupConsumer implements ConsumerMode {
           for (const entry of parseReadReply(reply, (stream) => this.streams.get(stream)!))
             this.dispatch(entry);
         } finally {
-          this.inFlight.decrement(count * streamCount);
+          this.inFlight.unreserve(count * streamCount);
         }
       } catch (error) {
         if (this.stopping) break;
@@ -288,7 +288,7 @@ export class SharedGroupConsumer implements ConsumerMode {
         if (entries.length > 0) await this.attachDeliveryCounts(entries);
         for (const entry of entries) this.dispatch(entry);
       } finally {
-        this.inFlight.decrement(count * keysNow.length);
+        this.inFlight.unreserve(count * keysNow.length);
       }
       if (entries.length === 0) break;
     }
@@ -324,6 +324,7 @@ export class SharedGroupConsumer implements ConsumerMode {
     if (this.inFlightEntries.has(id)) return;
     this.inFlightEntries.set(id, { entry, touchedAt: Date.now() });
     this.inFlight.increment();
+    this.metrics.setInFlight(this.inFlight.entries);
     this.gate.whenFree(() => void this.run(id, entry));
   }
 
@@ -343,12 +344,13 @@ export class SharedGroupConsumer implements ConsumerMode {
       this.gate.release();
       this.inFlightEntries.delete(id);
       this.inFlight.decrement();
+      this.metrics.setInFlight(this.inFlight.entries);
     }
   }
 
   private async claimRoundSafely(): Promise<void> {
     if (this.stopping) return;
-    this.metrics.setInFlight(this.inFlight.size);
+    this.metrics.setInFlight(this.inFlight.entries);
     if (this.checkProgress()) return;
     try {
       await this.extendRunningClaims();
@@ -452,6 +454,11 @@ export class SharedGroupConsumer implements ConsumerMode {
           cursor = reply[0].toString();
           // Redis 7 drops deleted entries from the pending list and lists them in reply[2];
           // older replies carry them as entries without fields, which process() acks away.
+          for (const deleted of reply[2] ?? [])
+            this.processor.reportSkipped(
+              { id: deleted.toString(), partition: ref.partition },
+              'deleted',
+            );
           const entries = parseReadReply([[Buffer.from(stream), reply[1]]], () => ref).filter(
             (entry) => !this.inFlightEntries.has(`${entry.stream}@${entry.id}`),
           );
@@ -468,7 +475,7 @@ export class SharedGroupConsumer implements ConsumerMode {
             for (const entry of entries) this.dispatch(entry);
           }
         } finally {
-          this.inFlight.decrement(count);
+          this.inFlight.unreserve(count);
         }
       } while (cursor !== '0-0');
     }
@@ -495,7 +502,6 @@ export class SharedGroupConsumer implements ConsumerMode {
     return recoverVanishedGroups({
       runtime: this.runtime,
       options: this.options,
-      partitions: this.partitions,
       // Retry streams always restart at 0: every retry appended after recreation must be seen.
       streams: streamKeys.map((stream) => ({
         stream,

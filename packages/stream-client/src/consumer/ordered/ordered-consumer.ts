@@ -95,7 +95,7 @@ export class OrderedConsumer implements ConsumerMode {
   }
 
   get inFlightCount(): number {
-    return this.inFlight.size;
+    return this.inFlight.entries;
   }
 
   get ownedPartitions(): number[] {
@@ -177,7 +177,7 @@ export class OrderedConsumer implements ConsumerMode {
   /** One heartbeat: refresh membership, converge to the target assignment. */
   private async tick(): Promise<void> {
     if (this.stopping) return;
-    this.metrics.setInFlight(this.inFlight.size);
+    this.metrics.setInFlight(this.inFlight.entries);
     if (this.checkProgress()) return;
     const { scripts, keys, connection } = this.runtime;
     const [, ...members] = await scripts.heartbeat(
@@ -303,7 +303,6 @@ export class OrderedConsumer implements ConsumerMode {
       instrumentation: this.instrumentation,
       logger: this.log,
       keeper: this.keeper,
-      partitions: this.partitions,
       onBlockedKeysChanged: (delta) => {
         this.blockedKeys += delta;
         this.metrics.setBlockedKeys(this.blockedKeys);

@@ -122,7 +122,11 @@ export class PartitionLease implements FencingLease {
    * owners' work), page by page. XAUTOCLAIM JUSTID: claiming is not a delivery.
    * 'fenced' when the lease is gone.
    */
-  async claimPending(count: number, shouldGoOn: () => boolean): Promise<'done' | 'fenced'> {
+  async claimPending(
+    count: number,
+    shouldGoOn: () => boolean,
+    onDeleted: (entryId: string) => void,
+  ): Promise<'done' | 'fenced'> {
     const { scripts, group, consumer } = this.scope;
     let cursor = '0-0';
     do {
@@ -137,6 +141,8 @@ export class PartitionLease implements FencingLease {
       );
       if (reply === -1) return 'fenced';
       cursor = String(reply[0]);
+      // Entries deleted or trimmed while pending: Redis 7 drops them from the pending list here.
+      for (const deleted of reply[2] ?? []) onDeleted(String(deleted));
     } while (cursor !== '0-0' && shouldGoOn());
     return 'done';
   }

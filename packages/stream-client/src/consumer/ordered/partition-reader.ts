@@ -23,12 +23,12 @@ export interface PartitionReaderDeps {
   inFlight: InFlightCounter;
   instrumentation: Instrumentation;
   logger: Logger;
-  /** The topic's partition count, to restore its metadata after FLUSHALL. */
-  partitions: number;
   /** True while the worker runs (not revoking, lost or stopped). */
   isRunning: () => boolean;
   /** A fenced read: the lease is gone. */
   onFenced: (reason: string) => void;
+  /** A pending entry found deleted or trimmed (it was never handled). */
+  onDeletedWhilePending: (entryId: string) => void;
 }
 
 /**
@@ -40,7 +40,6 @@ export interface PartitionReaderDeps {
  */
 export class PartitionReader {
   private reader: RedisClient | undefined;
-  private readerClientId: { id: number; generation: number } | undefined;
   private loop: Promise<void> = Promise.resolve();
   private pendingPassNeeded = true;
   private readonly stream: string;
@@ -78,8 +77,12 @@ export class PartitionReader {
     while (this.deps.isRunning()) {
       try {
         if (!takenOver) {
-          if ((await this.deps.lease.claimPending(1000, this.deps.isRunning)) === 'fenced')
-            return this.deps.onFenced('read fenced');
+          const claimed = await this.deps.lease.claimPending(
+            1000,
+            this.deps.isRunning,
+            this.deps.onDeletedWhilePending,
+          );
+          if (claimed === 'fenced') return this.deps.onFenced('read fenced');
           await this.deps.lease.forgetDepartedConsumers();
           takenOver = true;
         }
@@ -185,7 +188,7 @@ export class PartitionReader {
       for (const entry of page) take(workItemOf(entry, runtime.codec));
       return page;
     } finally {
-      inFlight.decrement(count);
+      inFlight.unreserve(count);
     }
   }
 
@@ -220,21 +223,13 @@ export class PartitionReader {
         return { kind: 'idle', lastDeliveredId: read.lastDeliveredId };
       return { kind: 'read' };
     } finally {
-      inFlight.decrement(options.batchSize);
+      inFlight.unreserve(options.batchSize);
     }
   }
 
   /** Blocks on XREAD (no group: reading delivers nothing) until the stream moves past `afterId`. */
   private async waitForEntries(afterId: string): Promise<void> {
     const reader = await this.ensureReader();
-    const { connection } = this.deps.runtime;
-    const generation = connection.generation(reader);
-    if (!connection.cluster && this.readerClientId?.generation !== generation) {
-      // CLIENT UNBLOCK needs this connection's id, which changes with every reconnect: read
-      // it on the reader itself while it is not blocked.
-      const id = Number(await (reader as { client(sub: 'ID'): Promise<number> }).client('ID'));
-      this.readerClientId = { id, generation };
-    }
     if (!this.deps.isRunning() || this.catchUps.size > 0) return;
     this.waiting = true;
     try {
@@ -257,7 +252,6 @@ export class PartitionReader {
     if (!this.reader) {
       const { connection } = this.deps.runtime;
       this.reader = await connection.createReader(`partition-${this.deps.lease.partition}`);
-      this.readerClientId = undefined;
     }
     return this.reader;
   }
@@ -271,11 +265,10 @@ export class PartitionReader {
     const reader = this.reader;
     const { connection } = this.deps.runtime;
     if (!reader || connection.cluster) return;
-    const known = this.readerClientId;
-    // An id from before a reconnect would unblock some other client, or nobody.
-    if (known?.generation !== connection.generation(reader)) return;
     try {
-      await connection.commands.client('UNBLOCK', known.id);
+      // The id of the reader's current connection (it changes with every reconnect).
+      const id = await connection.clientId(reader);
+      if (id !== undefined) await connection.commands.client('UNBLOCK', id);
     } catch {
       // The wait ends within blockMs anyway.
     }
@@ -284,17 +277,15 @@ export class PartitionReader {
   private closeReader(): void {
     const reader = this.reader;
     this.reader = undefined;
-    this.readerClientId = undefined;
     if (reader) void this.deps.runtime.connection.closeReader(reader);
   }
 
   private async recoverGroup(): Promise<void> {
-    const { runtime, options, instrumentation, logger, partitions } = this.deps;
+    const { runtime, options, instrumentation, logger } = this.deps;
     try {
       await recoverVanishedGroups({
         runtime,
         options,
-        partitions,
         streams: [{ stream: this.stream, from: options.recreateGroupFrom === 'end' ? '$' : '0' }],
         instrumentation,
         logger,

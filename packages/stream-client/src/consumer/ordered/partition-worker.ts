@@ -47,8 +47,6 @@ export interface PartitionWorkerDeps {
   instrumentation: Instrumentation;
   logger: Logger;
   keeper: LeaseKeeper;
-  /** The topic's partition count, to restore its metadata after FLUSHALL. */
-  partitions: number;
   onBlockedKeysChanged: (delta: number) => void;
   /** Called once, when the worker reaches stopped or lost. */
   onFinished: (worker: PartitionWorker) => void;
@@ -93,9 +91,10 @@ export class PartitionWorker {
       inFlight: deps.inFlight,
       instrumentation: deps.instrumentation,
       logger: deps.logger,
-      partitions: deps.partitions,
       isRunning: () => this.state === 'running',
       onFenced: (reason) => this.lose(reason),
+      onDeletedWhilePending: (entryId) =>
+        deps.processor.reportSkipped({ id: entryId, partition: lease.partition }, 'deleted'),
     });
   }
 
