@@ -216,26 +216,27 @@ describe('ordering key: close()', () => {
       handler: () => {},
     });
     subscriptions.push(subscription);
-    // The partition's waker connection, blocked in XREAD on the empty stream.
+    // The partition's reader connection, blocked in XREAD on the empty stream.
     const blockedWaker = async () => {
       const list = String(await client.redis.client('LIST'));
       return list
         .split('\n')
-        .find((line) => line.includes(`name=${clientName}:waker-0 `) && line.includes('cmd=xread'))
+        .find((line) => line.includes(`name=${clientName}:partition-0 `) && line.includes('cmd=xread'))
         ?.match(/^id=(\d+)/)?.[1];
     };
     const firstId = await waitFor(blockedWaker, {
-      description: 'the waker to block',
+      description: 'the reader to block',
       timeoutMs: 10_000,
     });
     await client.redis.client('KILL', 'ID', firstId);
-    // ioredis reconnects and re-sends the XREAD: blocked again, under a new client id.
+    // The reader reconnects and blocks again (its read failed with the connection and the
+    // loop read again), under a new client id.
     await waitFor(
       async () => {
         const id = await blockedWaker();
         return id !== undefined && id !== firstId;
       },
-      { description: 'the waker to reconnect and block again', timeoutMs: 10_000 },
+      { description: 'the reader to reconnect and block again', timeoutMs: 10_000 },
     );
     const started = Date.now();
     await subscription.close();

@@ -180,18 +180,12 @@ export class OrderedConsumer implements ConsumerMode {
     this.metrics.setInFlight(this.inFlight.entries);
     if (this.checkProgress()) return;
     const { scripts, keys, connection } = this.runtime;
-    const [, ...members] = await scripts.heartbeat(
+    const [, ...registered] = await scripts.heartbeat(
       this.membersKey,
       this.options.consumer,
       this.options.sessionTimeoutMs,
     );
     if (this.stopping) return;
-
-    const membersKey = members.join(',');
-    if (membersKey !== this.lastMembers) {
-      this.lastMembers = membersKey;
-      this.rebalanceStartedAt = Date.now();
-    }
 
     // Separate GETs, not one pipeline: leases live in different slots on a cluster;
     // auto-pipelining still sends them together (per node).
@@ -200,11 +194,22 @@ export class OrderedConsumer implements ConsumerMode {
         connection.commands.get(keys.lease(this.options.topic, partition, this.options.group)),
       ),
     );
-    const live = new Set(members);
+    const owners = leaseValues.map((value) => parseLeaseValue(value)?.owner);
+    // A replica that holds a lease is alive: it renews it on its own clock, with the same
+    // session timeout. Counting lease holders as members keeps the assignment still when the
+    // registry is what failed (its master stalled or failed over, every entry in it expired)
+    // instead of moving partitions between replicas that never went away.
+    const live = new Set(registered);
+    for (const owner of owners) if (owner !== undefined) live.add(owner);
+    const members = [...live].sort();
+    const membersKey = members.join(',');
+    if (membersKey !== this.lastMembers) {
+      this.lastMembers = membersKey;
+      this.rebalanceStartedAt = Date.now();
+    }
     const current = new Map<number, string>();
-    leaseValues.forEach((value, partition) => {
-      const owner = parseLeaseValue(value)?.owner;
-      if (owner !== undefined && live.has(owner)) current.set(partition, owner);
+    owners.forEach((owner, partition) => {
+      if (owner !== undefined) current.set(partition, owner);
     });
 
     const target = new Set(
