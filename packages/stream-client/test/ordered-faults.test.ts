@@ -221,7 +221,9 @@ describe('ordering key: close()', () => {
       const list = String(await client.redis.client('LIST'));
       return list
         .split('\n')
-        .find((line) => line.includes(`name=${clientName}:partition-0 `) && line.includes('cmd=xread'))
+        .find(
+          (line) => line.includes(`name=${clientName}:partition-0 `) && line.includes('cmd=xread'),
+        )
         ?.match(/^id=(\d+)/)?.[1];
     };
     const firstId = await waitFor(blockedWaker, {
