@@ -38,7 +38,7 @@ async function poisonedReplica(
   const topic = uniqueName('blocked');
   await client.ensureTopic(topic, { partitions });
   const runs: Array<{ key: string; entryId: string; attempt: number; partition: number }> = [];
-  /** Entry id -> partition of every event of another key whose handler succeeded. */
+  /** Entry (partition/id) -> partition of every event of another key whose handler succeeded. */
   const handled = new Map<string, number>();
   const blocked: string[] = [];
   const subscription = await client.subscribe<{ key: string; seq: number }>({
@@ -58,7 +58,8 @@ async function poisonedReplica(
         partition: ctx.partition,
       });
       if (event.payload.key === POISON) throw new Error('poison: this handler always fails');
-      handled.set(ctx.entryId, ctx.partition);
+      // Entry ids are per stream: partitions appended in the same millisecond share ids.
+      handled.set(`${ctx.partition}/${ctx.entryId}`, ctx.partition);
     },
   });
   subscriptions.push(subscription);

@@ -5,6 +5,7 @@ import { readLedger } from './helpers/effects-ledger.js';
 import {
   deadLetterSummary,
   describeRun,
+  entryOf,
   firstRunsNotAttemptOne,
   handlerRuns,
 } from './helpers/handler-runs.js';
@@ -68,7 +69,7 @@ async function expectEveryEventHandledOnce(
   const runs = handlerRuns(workers);
   const notFirst = firstRunsNotAttemptOne(runs);
   const runsPerEntry = new Map<string, number>();
-  for (const run of runs) runsPerEntry.set(run.entryId, (runsPerEntry.get(run.entryId) ?? 0) + 1);
+  for (const run of runs) runsPerEntry.set(entryOf(run), (runsPerEntry.get(entryOf(run)) ?? 0) + 1);
   // One object, so a failure shows every number at once. A graceful handover lets a running
   // handler finish before the next owner starts, so no event's handler runs twice.
   expect(

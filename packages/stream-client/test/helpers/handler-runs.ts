@@ -74,10 +74,18 @@ export function overlappingRuns(runs: HandlerRun[]): Array<[HandlerRun, HandlerR
   return overlaps;
 }
 
+/**
+ * Which entry a run was for. Entry ids are per stream: partitions appended in the same
+ * millisecond share ids, so an entry is its partition and its id.
+ */
+export function entryOf(run: { partition: number; entryId: string }): string {
+  return `${run.partition}/${run.entryId}`;
+}
+
 /** The first run of every entry whose `ctx.attempt` was not 1. */
 export function firstRunsNotAttemptOne(runs: HandlerRun[]): HandlerRun[] {
   const first = new Map<string, HandlerRun>();
-  for (const run of runs) if (!first.has(run.entryId)) first.set(run.entryId, run);
+  for (const run of runs) if (!first.has(entryOf(run))) first.set(entryOf(run), run);
   return [...first.values()].filter((run) => run.attempt !== 1);
 }
 
