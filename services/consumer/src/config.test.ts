@@ -28,6 +28,8 @@ describe('loadConsumerConfig', () => {
       sessionTimeoutMs: 10_000,
       heartbeatIntervalMs: 1000,
       claimIdleMs: 30_000,
+      handlerTimeoutMs: 300_000,
+      progressTimeoutMs: 600_000,
       shutdownGraceMs: 25_000,
       runId: undefined,
     });
@@ -56,6 +58,7 @@ describe('loadConsumerConfig', () => {
       HEARTBEAT_INTERVAL_MS: '1500',
       GROUP: '',
       PARTITIONS: '-1',
+      HANDLER_TIMEOUT_MS: '-5',
     });
     expect(message).toContain('ORDERING: expected one of key, none, got "fifo"');
     expect(message).toContain('CONCURRENCY: expected an integer from 1 to 10000, got "0"');
@@ -67,6 +70,9 @@ describe('loadConsumerConfig', () => {
       'HEARTBEAT_INTERVAL_MS: expected at most half of SESSION_TIMEOUT_MS (2000)',
     );
     expect(message).toContain('PARTITIONS: expected an integer from 1 to 4096, got "-1"');
+    expect(message).toContain(
+      'HANDLER_TIMEOUT_MS: expected an integer from 0 to 86400000, got "-5"',
+    );
     expect(message).not.toContain('GROUP');
   });
 });

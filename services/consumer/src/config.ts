@@ -19,6 +19,10 @@ export interface ConsumerConfig extends ServiceConfig {
   sessionTimeoutMs: number;
   heartbeatIntervalMs: number;
   claimIdleMs: number;
+  /** A handler run past this counts as failed (0: off). */
+  handlerTimeoutMs: number;
+  /** Handlers running with none completing for this long: the replica gives its work up (0: off). */
+  progressTimeoutMs: number;
   /** SIGTERM to exit: draining, acking and releasing leases must fit in it. */
   shutdownGraceMs: number;
   /** When set, events of other demo runs are acknowledged and skipped. */
@@ -48,6 +52,8 @@ export function loadConsumerConfig(env: NodeJS.ProcessEnv): ConsumerConfig {
     sessionTimeoutMs: read.integer('SESSION_TIMEOUT_MS', 10_000, { min: 200, max: 3_600_000 }),
     heartbeatIntervalMs: read.integer('HEARTBEAT_INTERVAL_MS', 1000, { min: 50, max: 600_000 }),
     claimIdleMs: read.integer('CLAIM_IDLE_MS', 30_000, { min: 100, max: 86_400_000 }),
+    handlerTimeoutMs: read.integer('HANDLER_TIMEOUT_MS', 300_000, { min: 0, max: 86_400_000 }),
+    progressTimeoutMs: read.integer('PROGRESS_TIMEOUT_MS', 600_000, { min: 0, max: 86_400_000 }),
     shutdownGraceMs: read.integer('SHUTDOWN_GRACE_MS', 25_000, { min: 1000, max: 3_600_000 }),
     runId,
   };

@@ -62,6 +62,8 @@ export async function startOrderWorker(
         }
       : { claimIdleMs: config.claimIdleMs }),
     drainTimeoutMs: Math.max(500, config.shutdownGraceMs - SHUTDOWN_MARGIN_MS),
+    handlerTimeoutMs: config.handlerTimeoutMs,
+    progressTimeoutMs: config.progressTimeoutMs,
     handler: async (event, ctx) => {
       await orders.handle(event, violations ? violations.quiet(ctx) : ctx);
       // ctx.log carries the event id, type, partition and trace id.
