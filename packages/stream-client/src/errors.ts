@@ -126,12 +126,20 @@ export class InvalidEffectError extends StreamClientError {
  * reason `effects-failed`.
  */
 export class EffectsFailedError extends StreamClientError {
+  /**
+   * Set when Redis refused an effect after earlier ones were applied (a refusal the checks
+   * could not foresee): not retriable, the event goes to the dead-letter stream at once.
+   */
+  readonly partlyApplied: boolean;
+
   constructor(
     message: string,
     readonly effect?: number,
     cause?: unknown,
+    { partlyApplied = false }: { partlyApplied?: boolean } = {},
   ) {
-    super('RS_EFFECTS_FAILED', message, { retriable: true, cause });
+    super('RS_EFFECTS_FAILED', message, { retriable: !partlyApplied, cause });
+    this.partlyApplied = partlyApplied;
   }
 }
 

@@ -49,7 +49,15 @@ async function fixture(kind: 'plain' | 'fenced'): Promise<Fixture> {
   const lease =
     kind === 'fenced'
       ? await PartitionLease.acquire(
-          { scripts, keys: client.keys, topic, group: 'g', consumer: 'c', ttlMs: 30_000 },
+          {
+            scripts,
+            keeperScripts: scripts,
+            keys: client.keys,
+            topic,
+            group: 'g',
+            consumer: 'c',
+            ttlMs: 30_000,
+          },
           0,
         )
       : undefined;
@@ -204,6 +212,52 @@ describe.each(['plain', 'fenced'] as const)('settlement contract (%s)', (kind) =
     },
   );
 
+  it.each([
+    ['an EXPIRE Redis would overflow', ['EXPIRE', '10000000000000000']],
+    ['a score that underflows a double', ['ZADD', '1e-400', 'm']],
+    ['a SETBIT offset past the smallest bulk limit', ['SETBIT', '1073741824', '1']],
+    ['a command outside the allow-list', ['FLUSHALL']],
+  ])('re-checks in the script what the builder checks: %s', async (_name, [command, ...args]) => {
+    const f = await fixture(kind);
+    const entry = await f.pendingEntry();
+    // Past the builder (a client of another version, a hand-made call): the script decides.
+    const effects = f.effects().hincrby(f.stateKey('good'), 'n', 1);
+    effects.keys.push(f.stateKey('bad'));
+    effects.commands.push({ command: command!, keyIndex: 1, args: args as string[] });
+    const refused = await f.settlement.ackAndMark(entry, 'event-raw', effects).catch((e) => e);
+    expect(refused).toBeInstanceOf(EffectsFailedError);
+    expect((refused as EffectsFailedError).partlyApplied).toBe(false);
+    expect(await f.client.redis.exists(f.stateKey('good'))).toBe(0);
+    expect(await f.isPending(entry)).toBe(true);
+  });
+
+  it('marks the event done when Redis refuses an effect the checks passed, after earlier ones applied', async () => {
+    const f = await fixture(kind);
+    const entry = await f.pendingEntry();
+    // A stream that has used up its last id: XADD * passes every check, then fails.
+    await f.client.redis.xadd(
+      f.stateKey('full'),
+      '18446744073709551615-18446744073709551615',
+      'f',
+      'v',
+    );
+    const effects = f
+      .effects()
+      .hincrby(f.stateKey('good'), 'n', 1)
+      .xadd(f.stateKey('full'), { f: 'v' });
+    const refused = await f.settlement.ackAndMark(entry, 'event-partial', effects).catch((e) => e);
+    expect(refused).toBeInstanceOf(EffectsFailedError);
+    expect(refused).toMatchObject({ partlyApplied: true, retriable: false, effect: 2 });
+    expect(await f.client.redis.hget(f.stateKey('good'), 'n')).toBe('1');
+    // Marked done: a retry is a duplicate and applies nothing twice; the entry waits to be
+    // dead-lettered.
+    expect(await f.isPending(entry)).toBe(true);
+    expect(await f.settlement.ackAndMark(entry, 'event-partial', effects)).toBe(
+      ScriptStatus.DUPLICATE,
+    );
+    expect(await f.client.redis.hget(f.stateKey('good'), 'n')).toBe('1');
+  });
+
   it('accepts a step whose later effect fits what an earlier one left (DEL, then HSET on a former string)', async () => {
     const f = await fixture(kind);
     const entry = await f.pendingEntry();
@@ -241,6 +295,15 @@ describe.each(['plain', 'fenced'] as const)('settlement contract (%s)', (kind) =
       ).rejects.toBeInstanceOf(FencedError);
       expect(await f.isPending(entry)).toBe(true);
       expect(await f.client.redis.exists(f.stateKey('n'))).toBe(0);
+    });
+
+    it('sets the run counters of several entries in one tick, each of them', async () => {
+      const f = await fixture(kind);
+      const entries = [await f.pendingEntry(), await f.pendingEntry(), await f.pendingEntry()];
+      const fenced = f.settlement as FencedSettlement;
+      await Promise.all(entries.map((entry) => fenced.setRunCounter(entry, 2)));
+      const rows = (await f.client.redis.xpending(f.stream, 'g', '-', '+', 10)) as unknown[][];
+      expect(rows.map((row) => Number(row[3]))).toEqual([2, 2, 2]);
     });
 
     it('keeps the run count in the pending record, set absolutely (a resend adds nothing), until the ack', async () => {

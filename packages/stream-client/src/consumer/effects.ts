@@ -12,6 +12,12 @@ export interface EffectCommand {
 /** Arguments an effect command may carry besides its key (the script re-checks all of it). */
 const MAX_ARGS = 1000;
 const ZADD_FLAGS = new Set(['NX', 'XX', 'GT', 'LT', 'CH']);
+/** Time to live bounds, far below where Redis's own arithmetic overflows (ackAndMark-n.lua). */
+const MAX_TTL_SECONDS = 100_000_000_000n;
+const MAX_TTL_MS = 100_000_000_000_000n;
+/** SETBIT offsets the smallest allowed proto-max-bulk-len (1 MB) still takes. */
+const MAX_BIT_OFFSET = 8_388_608n;
+const SMALLEST_NORMAL = 2.2250738585072014e-308;
 
 type Shape = (args: Array<string | Buffer>) => string | undefined;
 
@@ -23,6 +29,12 @@ const none: Shape = (args) =>
   args.length === 0 ? undefined : 'takes no arguments besides its key';
 const oneInteger: Shape = (args) =>
   args.length === 1 && isInteger(args[0]) ? undefined : 'takes one integer';
+const ttl =
+  (max: bigint): Shape =>
+  (args) =>
+    args.length === 1 && isWithin(args[0], 1n, max)
+      ? undefined
+      : `takes one positive integer, at most ${max}`;
 const pairs =
   (what: string): Shape =>
   (args) =>
@@ -38,27 +50,24 @@ const EFFECT_COMMANDS: Record<string, Shape> = {
     const option = args[1]?.toString().toUpperCase();
     if (args.length === 1) return undefined;
     if (args.length === 2 && option === 'KEEPTTL') return undefined;
-    if (args.length === 3 && (option === 'EX' || option === 'PX') && isPositiveInteger(args[2]))
+    if (args.length === 3 && option === 'EX' && isWithin(args[2], 1n, MAX_TTL_SECONDS))
       return undefined;
-    return 'takes a value, then optionally EX seconds, PX milliseconds or KEEPTTL';
+    if (args.length === 3 && option === 'PX' && isWithin(args[2], 1n, MAX_TTL_MS)) return undefined;
+    return 'takes a value, then optionally EX seconds (1 to 1e11), PX milliseconds (1 to 1e14) or KEEPTTL';
   },
   DEL: none,
-  EXPIRE: oneInteger,
-  PEXPIRE: oneInteger,
+  EXPIRE: ttl(MAX_TTL_SECONDS),
+  PEXPIRE: ttl(MAX_TTL_MS),
   INCR: none,
   DECR: none,
   INCRBY: oneInteger,
   DECRBY: oneInteger,
-  SETBIT: (args) => {
-    const offset = args[0]?.toString();
-    return args.length === 2 &&
-      isInteger(args[0]) &&
-      BigInt(offset!) >= 0n &&
-      BigInt(offset!) < 2n ** 32n &&
-      (args[1]?.toString() === '0' || args[1]?.toString() === '1')
+  SETBIT: (args) =>
+    args.length === 2 &&
+    isWithin(args[0], 0n, MAX_BIT_OFFSET - 1n) &&
+    (args[1]?.toString() === '0' || args[1]?.toString() === '1')
       ? undefined
-      : 'takes an offset from 0 to 2^32-1 and 0 or 1';
-  },
+      : `takes an offset from 0 to ${MAX_BIT_OFFSET - 1n} and 0 or 1`,
   HSET: pairs('field value'),
   HSETNX: (args) => (args.length === 2 ? undefined : 'takes a field and a value'),
   HDEL: any(1, 'field'),
@@ -225,14 +234,23 @@ function isInteger(arg: string | Buffer | undefined): boolean {
   return value <= INT64_MAX && value >= -INT64_MAX;
 }
 
-function isPositiveInteger(arg: string | Buffer | undefined): boolean {
-  return isInteger(arg) && BigInt(arg!.toString()) > 0n;
+function isWithin(arg: string | Buffer | undefined, min: bigint, max: bigint): boolean {
+  if (!isInteger(arg)) return false;
+  const value = BigInt(arg!.toString());
+  return value >= min && value <= max;
 }
 
+/**
+ * What Redis takes as a score: a decimal with an optional exponent, or inf; no spaces, no
+ * NaN, nothing that overflows or underflows a double (Redis refuses those with ERANGE).
+ */
 function isScore(arg: string | Buffer): boolean {
   const text = arg.toString();
-  return (
-    /^[+-]?inf$/i.test(text) ||
-    (text.trim() === text && text !== '' && Number.isFinite(Number(text)))
-  );
+  if (/^[+-]?inf$/i.test(text)) return true;
+  const match = /^[+-]?(\d*\.?\d*)(?:[eE][+-]?\d+)?$/.exec(text);
+  if (!match || !/\d/.test(match[1]!)) return false;
+  const value = Number(text);
+  if (!Number.isFinite(value)) return false;
+  if (value === 0) return !/[1-9]/.test(match[1]!);
+  return Math.abs(value) >= SMALLEST_NORMAL;
 }

@@ -32,14 +32,21 @@ import type { ResolvedSubscribeOptions } from './subscribe-options.js';
 
 export type { DeadLetterReason } from './settlement/settlement.js';
 
-export type ProcessOutcome =
+export type ProcessOutcome = (
   | { kind: 'handled'; event: DecodedEvent }
   | { kind: 'duplicate'; event: DecodedEvent }
   | { kind: 'skipped' }
   | { kind: 'dead-lettered'; reason: DeadLetterReason }
   | { kind: 'retry-scheduled' }
   | { kind: 'retry-in-place'; delayMs: number; blocked: boolean }
-  | { kind: 'fenced' };
+  | { kind: 'fenced' }
+) & {
+  /**
+   * The handler passed handlerTimeoutMs and goes on (it ignores its signal): settles when it
+   * ends. Ordering key waits for it before the key runs again.
+   */
+  stillRunning?: Promise<unknown>;
+};
 
 const FENCED: ProcessOutcome = Object.freeze({ kind: 'fenced' });
 const SKIPPED: ProcessOutcome = Object.freeze({ kind: 'skipped' });
@@ -224,7 +231,10 @@ export class EntryProcessor {
         await result;
       }
     } catch (caught) {
-      return this.handleFailure(entry, event, toError(caught), attempt);
+      const error = toError(caught);
+      const outcome = this.handleFailure(entry, event, error, attempt);
+      if (!(error instanceof HandlerTimeoutError)) return outcome;
+      return outcome.then((settled) => ({ ...settled, stillRunning: result }));
     } finally {
       clearTimeout(timer);
       this.runEnded();
@@ -274,13 +284,18 @@ export class EntryProcessor {
     durationMs: number,
   ): Promise<ProcessOutcome> {
     let status: number;
+    let tries = 0;
     try {
-      status = await this.persist(entry, () =>
-        this.deps.settlement.ackAndMark(entry, event.id, effects),
-      );
+      status = await this.persist(entry, () => {
+        tries++;
+        return this.deps.settlement.ackAndMark(entry, event.id, effects);
+      });
     } catch (error) {
       return this.afterSettleError(error, entry, event, attempt);
     }
+    // Sent again after a lost reply: a duplicate then means our own first try went through.
+    if (status === ScriptStatus.DUPLICATE && tries > 1)
+      return this.handled(entry, event, attempt, durationMs);
     if (status === ScriptStatus.NOT_PENDING) {
       this.reportSkipped(entry, 'not-pending');
       return SKIPPED;

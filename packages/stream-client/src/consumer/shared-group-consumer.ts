@@ -131,6 +131,8 @@ export class SharedGroupConsumer implements ConsumerMode {
       this.log,
     );
     await this.retries.start();
+    // Closed while starting: start nothing that would outlive close().
+    if (this.stopping) return;
 
     // One XREADGROUP over all streams on a single server; on a cluster, streams of different
     // partitions live in different slots, so each partition gets its own reader.
@@ -146,6 +148,10 @@ export class SharedGroupConsumer implements ConsumerMode {
           maxInFlight,
         );
       const client = await connection.createReader('reader');
+      if (this.stopping) {
+        await connection.closeReader(client);
+        return;
+      }
       this.readers.push({ client, streams, pendingPassNeeded: true });
     }
     for (const reader of this.readers) this.loops.push(this.readLoop(reader));

@@ -20,8 +20,11 @@
             (keys travel apart from values, so no value is ever mistaken for a key)
 
   Returns 1 applied, 0 duplicate (already applied: acked, effects skipped), -1 fenced (lease
-  lost: nothing done), -2 not pending (settled by someone else: nothing done), or
-  { -3, effect number, reason } when an effect would fail (nothing done).
+  lost: nothing done), -2 not pending (settled by someone else: nothing done),
+  { -3, effect number, reason } when an effect would fail (nothing done), or
+  { -4, effect number, reason } when Redis refused an effect the checks passed, after the
+  effects before it were applied: the event is then marked done (a retry cannot apply them
+  twice) and left pending, for the caller to dead-letter.
 ]]
 local group, entryId, eventId = ARGV[1], ARGV[2], ARGV[3]
 
@@ -47,6 +50,12 @@ local NEEDS = {
   XADD = 'stream',
 }
 local MAX_ARGS = 1000
+-- Time to live bounds: far below where Redis's own arithmetic (now + ttl, s x 1000) overflows.
+local MAX_TTL_SECONDS = 100000000000
+local MAX_TTL_MS = 100000000000000
+-- SETBIT offsets stay below what the smallest allowed proto-max-bulk-len (1 MB) permits.
+local MAX_BIT_OFFSET = 8388608
+local SMALLEST_NORMAL = 2.2250738585072014e-308
 local ZADD_FLAGS = { NX = true, XX = true, GT = true, LT = true, CH = true }
 -- What a string holds after SETBIT is not known here: no increment may count on it.
 local UNKNOWN_BYTES = '\0'
@@ -71,9 +80,34 @@ local function toInteger(text)
   return value
 end
 
+-- What Redis's strtod-based parsing takes as a score: a decimal with an optional exponent, or
+-- inf; no spaces, no nan, nothing that overflows or underflows a double (ERANGE).
 local function isScore(text)
+  if type(text) ~= 'string' then
+    return false
+  end
+  local lower = string.lower(text)
+  if lower == 'inf' or lower == '+inf' or lower == '-inf' then
+    return true
+  end
+  local mantissa = string.match(text, '^[+-]?(%d*%.?%d*)$')
+    or string.match(text, '^[+-]?(%d*%.?%d*)[eE][+-]?%d+$')
+  if not mantissa or not string.find(mantissa, '%d') then
+    return false
+  end
   local value = tonumber(text)
-  return value ~= nil and value == value
+  if value == nil or value ~= value or value == math.huge or value == -math.huge then
+    return false
+  end
+  if value == 0 then
+    return not string.find(mantissa, '[1-9]')
+  end
+  return math.abs(value) >= SMALLEST_NORMAL
+end
+
+local function ttlWithin(text, max)
+  local value = toInteger(text)
+  return value ~= nil and value > 0 and value <= max
 end
 
 local function formatInteger(value)
@@ -152,9 +186,10 @@ local function check(number, effect)
   if command == 'SET' then
     local option = args[2] and string.upper(args[2])
     local shaped = n == 1 or (n == 2 and option == 'KEEPTTL')
-      or (n == 3 and (option == 'EX' or option == 'PX') and (toInteger(args[3]) or 0) > 0)
+      or (n == 3 and option == 'EX' and ttlWithin(args[3], MAX_TTL_SECONDS))
+      or (n == 3 and option == 'PX' and ttlWithin(args[3], MAX_TTL_MS))
     if not shaped then
-      return 'SET takes a value, then optionally EX seconds, PX milliseconds or KEEPTTL'
+      return 'SET takes a value, then optionally EX seconds (1 to 1e11), PX milliseconds (1 to 1e14) or KEEPTTL'
     end
     keys[key] = { kind = 'string', value = args[1], fields = {}, stored = false }
   elseif command == 'DEL' then
@@ -163,8 +198,9 @@ local function check(number, effect)
     end
     keys[key] = { kind = 'none', fields = {}, stored = false }
   elseif command == 'EXPIRE' or command == 'PEXPIRE' then
-    if n ~= 1 or toInteger(args[1]) == nil then
-      return command .. ' takes one integer'
+    local max = command == 'EXPIRE' and MAX_TTL_SECONDS or MAX_TTL_MS
+    if n ~= 1 or not ttlWithin(args[1], max) then
+      return command .. ' takes one positive integer, at most ' .. string.format('%.0f', max)
     end
   elseif command == 'INCR' or command == 'DECR' or command == 'INCRBY' or command == 'DECRBY' then
     local by = 1
@@ -194,8 +230,8 @@ local function check(number, effect)
     keys[key] = { kind = 'string', value = formatInteger(result), fields = {}, stored = false }
   elseif command == 'SETBIT' then
     local offset = n == 2 and toInteger(args[1]) or nil
-    if offset == nil or offset < 0 or offset >= 4294967296 or (args[2] ~= '0' and args[2] ~= '1') then
-      return 'SETBIT takes an offset from 0 to 2^32-1 and 0 or 1'
+    if offset == nil or offset < 0 or offset >= MAX_BIT_OFFSET or (args[2] ~= '0' and args[2] ~= '1') then
+      return 'SETBIT takes an offset from 0 to 8388607 and 0 or 1'
     end
     keys[key] = { kind = 'string', value = UNKNOWN_BYTES, fields = {}, stored = false }
   elseif command == 'HSET' then
@@ -290,12 +326,22 @@ for number, effect in ipairs(effects) do
   end
 end
 
-for _, effect in ipairs(effects) do
-  redis.call(effect.command, effect.key, unpack(effect.args))
-end
-
 local now = redis.call('TIME')
 local nowMs = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+
+for number, effect in ipairs(effects) do
+  local reply = redis.pcall(effect.command, effect.key, unpack(effect.args))
+  if type(reply) == 'table' and reply.err then
+    if number == 1 then
+      return { -3, number, reply.err }
+    end
+    -- Refused although every check passed, after earlier effects were applied, and a script
+    -- cannot undo them: mark the event done so no retry applies them again.
+    redis.call('ZADD', KEYS[2], nowMs, eventId)
+    return { -4, number, reply.err }
+  end
+end
+
 redis.call('ZADD', KEYS[2], nowMs, eventId)
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', nowMs - tonumber(ARGV[4]))
 redis.call('XACK', KEYS[1], group, entryId)

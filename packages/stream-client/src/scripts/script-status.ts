@@ -15,6 +15,11 @@ export const ScriptStatus = {
   NOT_PENDING: -2,
   /** An effect would fail (`{ -3, effect number, reason }`): nothing done. */
   EFFECT_REFUSED: -3,
+  /**
+   * Redis refused an effect the checks passed, after earlier ones were applied
+   * (`{ -4, effect number, reason }`): the event is marked done, the entry left pending.
+   */
+  EFFECTS_PARTLY_APPLIED: -4,
 } as const;
 
 export type ScriptStatusCode = (typeof ScriptStatus)[keyof typeof ScriptStatus];
@@ -39,6 +44,13 @@ export function settledStatus(
     const [code, effect, reason] = reply as [number, number, Buffer | string];
     if (Number(code) === ScriptStatus.EFFECT_REFUSED)
       throw new EffectsFailedError(`effect ${effect} refused: ${String(reason)}`, Number(effect));
+    if (Number(code) === ScriptStatus.EFFECTS_PARTLY_APPLIED)
+      throw new EffectsFailedError(
+        `effect ${effect} refused by Redis after effects 1 to ${Number(effect) - 1} were applied: ${String(reason)}; the event is marked done so no retry applies them twice`,
+        Number(effect),
+        undefined,
+        { partlyApplied: true },
+      );
     throw new TypeError(`unexpected script reply ${JSON.stringify(reply)}`);
   }
   const status = Number(reply);

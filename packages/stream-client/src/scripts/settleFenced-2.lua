@@ -44,8 +44,16 @@ for i = lastAck + 1, #ARGV, 2 do
 end
 for count, ids in pairs(byCount) do
   for first = 1, #ids, 500 do
-    redis.call('XCLAIM', KEYS[1], ARGV[2], ARGV[3], 0,
-      unpack(ids, first, math.min(#ids, first + 499)), 'RETRYCOUNT', count, 'JUSTID')
+    -- The ids go in a table with the options after them: unpack() spreads all its values
+    -- only as the last argument of a call (anywhere else Lua keeps the first one).
+    local args = { 'XCLAIM', KEYS[1], ARGV[2], ARGV[3], 0 }
+    for i = first, math.min(#ids, first + 499) do
+      args[#args + 1] = ids[i]
+    end
+    args[#args + 1] = 'RETRYCOUNT'
+    args[#args + 1] = count
+    args[#args + 1] = 'JUSTID'
+    redis.call(unpack(args))
   end
 end
 return acked

@@ -8,6 +8,7 @@ import type { Instrumentation } from '../instrumentation.js';
 import type { FencedSettlement } from '../settlement/fenced-settlement.js';
 import type { ResolvedSubscribeOptions } from '../subscribe-options.js';
 import type { PartitionLease } from './partition-lease.js';
+import { RunCounter } from './run-counter.js';
 import type { WorkItem } from './work-item.js';
 
 /**
@@ -30,7 +31,12 @@ interface Lane {
   moreBehind: boolean;
   /** A catch-up read of this key is asked for and not done. */
   catchingUp: boolean;
+  /** A run of this key that passed handlerTimeoutMs and still goes on: the key waits for it. */
+  abandoned: Promise<unknown> | undefined;
 }
+
+/** How a key's head ended: stop the key here, go on, or go on with the slot handed over. */
+type HeadResult = 'stop' | 'next' | 'handover';
 
 export interface KeyRunnerDeps {
   lease: PartitionLease;
@@ -56,27 +62,28 @@ export interface KeyRunnerDeps {
 
 /**
  * Per-key serialization inside one owned partition: entries of one key run one at a time in
- * stream order, different keys concurrently (up to the replica's concurrency gate). A failed
- * handler is retried in place after its backoff while the key's later entries are parked.
- * Every run is counted in Redis before it starts (in the entry's pending record), so `ctx.attempt` and
- * maxDeliveries count handler runs, never takeovers or re-reads.
+ * stream order (a run that passed its timeout included), different keys concurrently (up to
+ * the replica's concurrency gate). A failed handler is retried in place after its backoff
+ * while the key's later entries are parked. Every run is counted in Redis before it starts
+ * (RunCounter), so `ctx.attempt` and maxDeliveries count handler runs, never takeovers or
+ * re-reads.
  */
 export class KeyRunner {
   private readonly lanes = new Map<string, Lane>();
   /** Ids in memory here (queued or running): a re-read must not queue one twice. */
   private readonly known = new Set<string>();
-  private activeRuns = 0;
-  private idleWaiters: Array<() => void> = [];
+  private readonly runs: RunCounter;
   private stopped = false;
   private readonly blockKey: boolean;
 
   constructor(private readonly deps: KeyRunnerDeps) {
     this.blockKey = deps.options.onRetriesExhausted === 'block-key';
+    this.runs = new RunCounter(deps.settlement, deps.mayStart);
   }
 
-  /** Handler runs in progress (a drain or a re-acquisition waits for 0). */
+  /** Runs counted and not ended (a drain, or taking the partition back, waits for 0). */
   get running(): number {
-    return this.activeRuns;
+    return this.runs.running;
   }
 
   /**
@@ -143,23 +150,14 @@ export class KeyRunner {
     }
   }
 
-  /** Resolves once no handler runs. */
+  /** Resolves once no run is counted or going on. */
   whenIdle(): Promise<void> {
-    if (this.activeRuns === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    return this.runs.whenIdle();
   }
 
-  /** Resolves true once no handler runs, false when `timeoutMs` passed first. */
+  /** Resolves true once no run is counted or going on, false when `timeoutMs` passed first. */
   waitIdle(timeoutMs: number): Promise<boolean> {
-    if (this.activeRuns === 0) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), timeoutMs);
-      timer.unref();
-      this.idleWaiters.push(() => {
-        clearTimeout(timer);
-        resolve(true);
-      });
-    });
+    return this.runs.waitIdle(timeoutMs);
   }
 
   private newLane(key: string): Lane {
@@ -170,6 +168,7 @@ export class KeyRunner {
       behindAfter: undefined,
       moreBehind: false,
       catchingUp: false,
+      abandoned: undefined,
     };
     this.lanes.set(key, lane);
     return lane;
@@ -179,31 +178,30 @@ export class KeyRunner {
     this.known.add(item.entry.id);
     this.deps.inFlight.increment();
     lane.items.push(item);
-    if (lane.draining) return;
-    // A new head: its run is counted now, while it may still wait for a handler slot, so the
-    // count's round trip overlaps the wait instead of adding to it.
-    this.countAhead(item);
-    void this.drain(lane);
+    if (!lane.draining) void this.drain(lane);
   }
 
   private forget(item: WorkItem): void {
     this.known.delete(item.entry.id);
-    this.deps.inFlight.decrement();
-    if (item.counting) {
-      this.takeBack(item, item.counting);
-      item.counting = undefined;
-    }
+    if (item.parked) item.parked = false;
+    else this.deps.inFlight.decrement();
+    // Counted with the previous entry's ack, then dropped (the partition is given up).
+    if (item.run) void this.runs.takeBack(item);
   }
 
   private async drain(lane: Lane): Promise<void> {
     lane.draining = true;
+    // A handler slot handed from one entry of the key to the next, counted with its ack.
+    let slot = false;
     try {
       while (lane.items.length > 0 && !this.stopped) {
         const item = lane.items[0]!;
-        const goOn = await this.runHead(lane, item);
+        const result = await this.runHead(lane, item, slot);
+        slot = result === 'handover';
         lane.items.shift();
         this.forget(item);
-        if (!goOn) break;
+        if (result === 'stop') break;
+        await this.waitAbandoned(lane);
       }
     } catch (error) {
       this.deps.logger.error(
@@ -211,6 +209,7 @@ export class KeyRunner {
         'key runner failed unexpectedly',
       );
     } finally {
+      if (slot) this.deps.gate.release();
       lane.draining = false;
       this.settleLane(lane);
     }
@@ -233,62 +232,71 @@ export class KeyRunner {
 
   /**
    * The key waits: its later entries leave memory (they stay pending) until it moves again,
-   * and a catch-up in progress is called off (it starts again from the head afterwards).
+   * and a catch-up in progress is called off (it starts again from the head afterwards). The
+   * waiting head itself stops counting against maxInFlight, so waiting keys never hold the
+   * read room the others need.
    */
   private park(lane: Lane): void {
     const parked = lane.items.splice(1);
     for (const item of parked) this.forget(item);
+    const head = lane.items[0]!;
+    if (!head.parked) {
+      head.parked = true;
+      this.deps.inFlight.decrement();
+    }
     if (parked.length > 0 || lane.catchingUp || lane.behindAfter === undefined) {
       if (parked.length > 0 || lane.catchingUp) lane.moreBehind = true;
-      lane.behindAfter = lane.items[0]!.entry.id;
+      lane.behindAfter = head.entry.id;
       lane.catchingUp = false;
     }
   }
 
   /**
-   * Runs the head of a key until it is settled (handled, dead-lettered, skipped): false when
-   * the partition is being given up or lost, so the key stops here.
-   *
-   * Each run is counted in Redis before it starts. A count that comes back after the worker
-   * stopped starting handlers is taken back (the run did not happen); the runner counts itself
-   * busy meanwhile, so a drain waits for that before the lease is released.
+   * Runs the head of a key until it is settled (handled, dead-lettered, skipped). 'stop' when
+   * the partition is being given up or lost, so the key stops here; 'handover' when the next
+   * entry of the key was counted with this one's ack and takes over its handler slot.
    */
-  private async runHead(lane: Lane, item: WorkItem): Promise<boolean> {
+  private async runHead(lane: Lane, item: WorkItem, slotHandedOver: boolean): Promise<HeadResult> {
     const { gate, processor, options } = this.deps;
+    const runs = this.runs;
     let blockedReported = false;
     let failures = 0;
+    let holdsSlot = slotHandedOver;
     try {
       for (;;) {
-        if (!this.deps.mayStart()) return false;
-        if (!gate.tryAcquire()) {
-          await gate.acquire();
-          if (!this.deps.mayStart()) {
-            gate.release();
-            return false;
+        if (!holdsSlot) {
+          if (!this.deps.mayStart()) return 'stop';
+          if (!gate.tryAcquire()) {
+            await gate.acquire();
+            if (!this.deps.mayStart()) {
+              gate.release();
+              return 'stop';
+            }
           }
+          holdsSlot = true;
         }
-        this.activeRuns++;
+        if (item.parked) {
+          item.parked = false;
+          this.deps.inFlight.increment();
+        }
         let delayMs: number;
+        let handOver = false;
         try {
-          // Counted together with the previous entry's ack when there was one, else now.
-          const counting = item.counting ?? this.count(item);
-          item.counting = undefined;
-          await counting;
-          item.entry.deliveryCount++;
-          const attempt = item.entry.deliveryCount - 1;
+          if (!this.deps.mayStart()) return 'stop';
+          const attempt = await runs.confirm(item);
           // The lease may have passed its deadline, or the partition been given up, while the
           // count was on its way: the run does not happen, so its count is taken back.
           if (!this.deps.mayStart()) {
-            await this.uncount(item).catch(() => {});
-            return false;
+            await runs.takeBack(item);
+            return 'stop';
           }
           if (this.blockKey && attempt > options.maxDeliveries && !blockedReported) {
             // Exhausted before this run (earlier runs crashed, or an earlier owner kept it
             // blocked): wait the blocked backoff first instead of running it at once.
             blockedReported = true;
             this.reportBlocked(item);
+            await runs.takeBack(item);
             this.park(lane);
-            await this.uncount(item).catch(() => {});
             delayMs = options.retryBackoff.maxMs;
           } else {
             const next = lane.items[1];
@@ -298,13 +306,18 @@ export class KeyRunner {
               attempt,
               item.decoded,
               // The next entry of this key is counted in the same call as this one's ack.
-              next ? () => this.countAhead(next) : undefined,
+              next ? () => runs.sendAhead(next) : undefined,
             );
+            runs.ended(item, outcome.stillRunning);
+            if (outcome.stillRunning) lane.abandoned = outcome.stillRunning;
             if (outcome.kind === 'fenced') {
               this.deps.onFenced('ack fenced');
-              return false;
+              return 'stop';
             }
-            if (outcome.kind !== 'retry-in-place') return true;
+            if (outcome.kind !== 'retry-in-place') {
+              handOver = next?.run !== undefined && lane.abandoned === undefined;
+              return handOver ? 'handover' : 'next';
+            }
             if (outcome.blocked && !blockedReported) {
               blockedReported = true;
               this.reportBlocked(item);
@@ -313,9 +326,10 @@ export class KeyRunner {
             delayMs = outcome.delayMs;
           }
         } catch (error) {
+          runs.ended(item);
           if (error instanceof FencedError) {
             this.deps.onFenced('ack fenced');
-            return false;
+            return 'stop';
           }
           // Counting the run or settling failed on the connection (and the worker stopped
           // resending it): the entry stays at the head and runs again after a backoff.
@@ -326,56 +340,30 @@ export class KeyRunner {
             'could not start or settle entry; retrying it',
           );
         } finally {
-          gate.release();
-          this.runEnded();
+          if (!handOver) {
+            gate.release();
+            holdsSlot = false;
+          }
         }
         // Other keys keep running while this one waits.
         await abortableSleep(delayMs, this.deps.waitSignal);
+        await this.waitAbandoned(lane);
       }
     } finally {
       if (blockedReported) this.deps.onBlockedKeysChanged(-1);
     }
   }
 
-  /** Sends the count of the item's next run (its counter one higher); resolves when it is in Redis. */
-  private count(item: WorkItem): Promise<void> {
-    return this.deps.settlement.setRunCounter(item.entry, item.entry.deliveryCount + 1);
-  }
-
-  /** Takes back the count of a run that did not start. */
-  private async uncount(item: WorkItem): Promise<void> {
-    await this.deps.settlement.setRunCounter(item.entry, item.entry.deliveryCount - 1);
-    item.entry.deliveryCount--;
-  }
-
-  /** Counts the next run of a key now, to go out with the ack of the entry before it. */
-  private countAhead(item: WorkItem): void {
-    if (item.counting || !this.deps.mayStart()) return;
-    item.counting = this.count(item);
-  }
-
-  /**
-   * A run was counted (or is being counted) but will not start: take the count back once it
-   * is in (nothing to take back when it was refused). The runner stays busy until then, so a
-   * drain waits for it before the lease is released.
-   */
-  private takeBack(item: WorkItem, counting: Promise<void>): void {
-    this.activeRuns++;
-    void counting
-      .then(() => {
-        item.entry.deliveryCount++;
-        return this.uncount(item);
-      })
-      .catch(() => {})
-      .finally(() => this.runEnded());
-  }
-
-  private runEnded(): void {
-    this.activeRuns--;
-    if (this.activeRuns > 0) return;
-    const waiters = this.idleWaiters;
-    this.idleWaiters = [];
-    for (const waiter of waiters) waiter();
+  /** One key never runs twice at once: not even while a timed-out run of it still goes on. */
+  private async waitAbandoned(lane: Lane): Promise<void> {
+    const running = lane.abandoned;
+    if (!running) return;
+    this.deps.logger.warn(
+      { partition: this.deps.lease.partition, key: lane.key },
+      'a timed-out handler of this key is still running (it ignores ctx.signal); the key waits for it',
+    );
+    await settledOrAborted(running, this.deps.waitSignal);
+    if (lane.abandoned === running) lane.abandoned = undefined;
   }
 
   private reportBlocked(item: WorkItem): void {
@@ -392,6 +380,20 @@ export class KeyRunner {
       'key blocked: retries exhausted and onRetriesExhausted is block-key; later events of this key wait',
     );
   }
+}
+
+/** Resolves when `work` settles or `signal` aborts, whichever is first; leaves no listener behind. */
+function settledOrAborted(work: Promise<unknown>, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const onAbort = () => resolve();
+    signal.addEventListener('abort', onAbort, { once: true });
+    const done = () => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    };
+    work.then(done, done);
+  });
 }
 
 /** Resolves after `ms`, or at once when `signal` aborts; leaves no listener behind. */

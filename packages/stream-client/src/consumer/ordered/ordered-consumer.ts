@@ -1,4 +1,6 @@
 import type { Logger } from 'pino';
+import type { RedisClient } from '../../connection/redis-connection.js';
+import { LuaScripts } from '../../scripts/lua-scripts.js';
 import { ConcurrencyGate } from '../concurrency-gate.js';
 import type { ConsumerMetrics } from '../consumer-metrics.js';
 import type { ConsumerMode } from '../consumer-mode.js';
@@ -34,7 +36,10 @@ export class OrderedConsumer implements ConsumerMode {
   private readonly workers = new Map<number, PartitionWorker>();
   /** Workers that stopped or lost their partition while handlers of theirs still run. */
   private readonly retiring = new Set<PartitionWorker>();
-  private readonly leaseScope: LeaseScope;
+  /** Set by start(), with the connection that renews leases. */
+  private leaseScope: LeaseScope | undefined;
+  private keeperClient: RedisClient | undefined;
+  private progressTimer: NodeJS.Timeout | undefined;
   private readonly keeper: LeaseKeeper;
   private readonly assignor: Assignor;
   private readonly gate: ConcurrencyGate;
@@ -62,14 +67,6 @@ export class OrderedConsumer implements ConsumerMode {
     this.log = runtime.logger;
     this.assignor = options.assignor ?? new StickyAssignor();
     this.gate = new ConcurrencyGate(options.concurrency);
-    this.leaseScope = {
-      scripts: runtime.scripts,
-      keys: runtime.keys,
-      topic: options.topic,
-      group: options.group,
-      consumer: options.consumer,
-      ttlMs: options.sessionTimeoutMs,
-    };
     this.keeper = new LeaseKeeper(
       options.heartbeatIntervalMs,
       (lease, reason) =>
@@ -119,7 +116,23 @@ export class OrderedConsumer implements ConsumerMode {
       );
     }
     await connection.commands.sadd(keys.groups(this.options.topic), this.options.group);
+    const keeperClient = await connection.createReader('leases');
+    this.keeperClient = keeperClient;
+    // Closed while starting: start nothing that would outlive close().
+    if (this.stopping) return void connection.closeReader(keeperClient);
+    this.leaseScope = {
+      scripts: this.runtime.scripts,
+      keeperScripts: new LuaScripts(keeperClient),
+      keys,
+      topic: this.options.topic,
+      group: this.options.group,
+      consumer: this.options.consumer,
+      ttlMs: this.options.sessionTimeoutMs,
+    };
     this.keeper.start();
+    // On its own timer: a heartbeat stuck on an unanswered command must not stop it.
+    this.progressTimer = setInterval(() => this.checkProgress(), this.options.heartbeatIntervalMs);
+    this.progressTimer.unref();
     this.schedule(0);
   }
 
@@ -136,6 +149,7 @@ export class OrderedConsumer implements ConsumerMode {
   private async shutDown(): Promise<void> {
     this.stopping = true;
     clearTimeout(this.timer);
+    clearInterval(this.progressTimer);
     // A heartbeat in flight checks `stopping` before it takes a partition, and a lease that
     // arrives after this point is released at once, so it need not be waited for.
     const leave = this.runtime.connection.commands
@@ -145,8 +159,14 @@ export class OrderedConsumer implements ConsumerMode {
       settlesWithin(leave, LEAVE_TIMEOUT_MS),
       ...[...this.workers.values()].map((worker) => worker.revoke().catch(() => false)),
     ]);
+    // Handlers of partitions lost earlier (their signal already aborted) get the drain too.
+    await settlesWithin(
+      Promise.all([...this.retiring].map((worker) => worker.whenIdle())),
+      this.options.drainTimeoutMs,
+    );
     this.keeper.stop();
     await settlesWithin(this.settlement.drain(), SETTLE_DRAIN_TIMEOUT_MS);
+    if (this.keeperClient) await this.runtime.connection.closeReader(this.keeperClient);
     this.workers.clear();
     this.metrics.setOwnedPartitions(0);
     this.metrics.setInFlight(0);
@@ -178,7 +198,7 @@ export class OrderedConsumer implements ConsumerMode {
   private async tick(): Promise<void> {
     if (this.stopping) return;
     this.metrics.setInFlight(this.inFlight.entries);
-    if (this.checkProgress()) return;
+    if (this.stalled) return;
     const { scripts, keys, connection } = this.runtime;
     const [, ...registered] = await scripts.heartbeat(
       this.membersKey,
@@ -246,6 +266,7 @@ export class OrderedConsumer implements ConsumerMode {
 
   /** True while handlers are stuck: this replica then stays out of the group. */
   private checkProgress(): boolean {
+    if (this.stopping) return false;
     const stuckForMs = this.processor.stuckForMs();
     const { progressTimeoutMs } = this.options;
     if (!this.stalled && progressTimeoutMs > 0 && stuckForMs > progressTimeoutMs) {
@@ -284,6 +305,7 @@ export class OrderedConsumer implements ConsumerMode {
   private async acquire(partition: number): Promise<void> {
     let lease: PartitionLease | undefined;
     try {
+      if (!this.leaseScope) return;
       lease = await PartitionLease.acquire(this.leaseScope, partition);
     } catch (error) {
       this.log.debug(

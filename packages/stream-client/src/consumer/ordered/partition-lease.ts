@@ -8,6 +8,11 @@ import type { FencingLease, StreamEntry } from '../stream-entry.js';
 /** What every lease of one subscription shares. */
 export interface LeaseScope {
   scripts: LuaScripts;
+  /**
+   * Renewals and releases go on a connection of their own: a handler blocking the command
+   * connection (a BLPOP on ctx.redis), or a deep backlog of acks on it, must not delay them.
+   */
+  keeperScripts: LuaScripts;
   keys: RedisKeys;
   topic: string;
   group: string;
@@ -99,7 +104,7 @@ export class PartitionLease implements FencingLease {
   async renew(): Promise<'renewed' | 'lost'> {
     const sentAt = performance.now();
     const renewed =
-      (await this.scope.scripts.renewLease(this.key, this.value, this.scope.ttlMs)) === 1;
+      (await this.scope.keeperScripts.renewLease(this.key, this.value, this.scope.ttlMs)) === 1;
     if (!renewed) return 'lost';
     const until = sentAt + this.scope.ttlMs - leaseSafetyMarginMs(this.scope.ttlMs);
     if (until > this.validUntil) this.validUntil = until;
@@ -114,7 +119,7 @@ export class PartitionLease implements FencingLease {
   /** Gives the lease up so the next owner can take it at once. True when it was still ours. */
   async release(): Promise<boolean> {
     if (this.state === 'held') this.state = 'released';
-    return (await this.scope.scripts.releaseLease(this.key, this.value)) === 1;
+    return (await this.scope.keeperScripts.releaseLease(this.key, this.value)) === 1;
   }
 
   /**

@@ -46,6 +46,7 @@ export class PartitionReader {
   /** Keys waiting for a catch-up read, in request order. */
   private readonly catchUps = new Set<string>();
   private waiting = false;
+  private stopped = false;
 
   constructor(private readonly deps: PartitionReaderDeps) {
     this.stream = deps.runtime.keys.partitionStream(deps.options.topic, deps.lease.partition);
@@ -66,6 +67,7 @@ export class PartitionReader {
    * stay pending for the next owner), so this is bounded whether or not Redis answers.
    */
   async stop(): Promise<void> {
+    this.stopped = true;
     this.closeReader();
     await settlesWithin(this.loop, STOP_GRACE_MS);
   }
@@ -251,7 +253,13 @@ export class PartitionReader {
   private async ensureReader(): Promise<RedisClient> {
     if (!this.reader) {
       const { connection } = this.deps.runtime;
-      this.reader = await connection.createReader(`partition-${this.deps.lease.partition}`);
+      const reader = await connection.createReader(`partition-${this.deps.lease.partition}`);
+      // Stopped while connecting: nobody would close it.
+      if (this.stopped) {
+        void connection.closeReader(reader);
+        throw new Error('partition reader stopped');
+      }
+      this.reader = reader;
     }
     return this.reader;
   }

@@ -169,6 +169,8 @@ export class PartitionWorker {
       if (this.state !== 'revoking') return false;
     }
     let released = false;
+    // No renewal may land after the release: it would find the key gone and report a loss.
+    this.deps.keeper.forget(this.lease);
     if (drained) {
       const release = this.lease.release().catch(() => false);
       released = (await settlesWithin(release, RELEASE_TIMEOUT_MS)) && (await release);

@@ -1,6 +1,7 @@
 import { type Codec, type DecodedEvent, peekEntryKey } from '@redstream/codec';
 import { splitMetadata } from '../metadata-fields.js';
 import type { StreamEntry } from '../stream-entry.js';
+import type { CountedRun } from './run-counter.js';
 
 /**
  * An entry of an owned partition on its way to the handler, with the key that orders it.
@@ -12,11 +13,10 @@ export interface WorkItem {
   key: string;
   /** Set when the key could only be found by decoding the whole event. */
   decoded?: DecodedEvent;
-  /**
-   * The count of its next run, sent ahead with the ack of the entry before it (key runner):
-   * resolves once Redis has it.
-   */
-  counting?: Promise<void> | undefined;
+  /** Key runner: the count of its run, sent and not yet ended or taken back. */
+  run?: CountedRun | undefined;
+  /** Key runner: a head waiting out a retry backoff (it does not count against maxInFlight). */
+  parked?: boolean;
 }
 
 /**

@@ -1,0 +1,129 @@
+import type { FencedSettlement } from '../settlement/fenced-settlement.js';
+import type { WorkItem } from './work-item.js';
+
+/** A run counted in Redis (or on its way there) and the busy token it holds. */
+export interface CountedRun {
+  /** Resolves once Redis has the count. */
+  counting: Promise<void>;
+  /** Set once the caller saw the count arrive (`entry.deliveryCount` includes it). */
+  confirmed: boolean;
+  release: () => void;
+}
+
+/**
+ * Counts the handler runs of one owned partition in Redis before they start (each entry's
+ * pending record: its delivery counter is 1 + the runs started, see settleFenced-2.lua), and
+ * keeps the partition busy from the moment a count is sent until the run it counted has ended,
+ * or the count was taken back. A drain waits for that before the lease is released, so a
+ * graceful handover never leaves a count behind for a run that did not happen, and a
+ * partition is never taken back while a run of its previous ownership still goes on.
+ */
+export class RunCounter {
+  private busy = 0;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly settlement: FencedSettlement,
+    private readonly mayStart: () => boolean,
+  ) {}
+
+  /** Runs counted and not yet ended or taken back (handlers running among them). */
+  get running(): number {
+    return this.busy;
+  }
+
+  /** Sends the count of the item's next run, unless one is already on its way. */
+  send(item: WorkItem): void {
+    if (item.run) return;
+    const counting = this.settlement.setRunCounter(item.entry, item.entry.deliveryCount + 1);
+    // Awaited when the run starts; until then a failure must not go unobserved.
+    counting.catch(() => {});
+    item.run = { counting, confirmed: false, release: this.token() };
+  }
+
+  /** Counts the next run of a key with the ack of the entry before it, while runs may start. */
+  sendAhead(item: WorkItem): void {
+    if (this.mayStart()) this.send(item);
+  }
+
+  /**
+   * Waits until the item's run is counted in Redis and returns its attempt (1 for the first
+   * run). The busy token stays with the run. When the count failed, it is dropped and the
+   * error thrown (sending the same counter value again later is harmless).
+   */
+  async confirm(item: WorkItem): Promise<number> {
+    this.send(item);
+    const run = item.run!;
+    try {
+      await run.counting;
+    } catch (error) {
+      item.run = undefined;
+      run.release();
+      throw error;
+    }
+    run.confirmed = true;
+    item.entry.deliveryCount++;
+    return item.entry.deliveryCount - 1;
+  }
+
+  /**
+   * The run ended. `stillRunning`: its handler passed its timeout and goes on; the partition
+   * stays busy until that ends too.
+   */
+  ended(item: WorkItem, stillRunning?: Promise<unknown>): void {
+    const run = item.run;
+    item.run = undefined;
+    if (!run) return;
+    if (stillRunning) stillRunning.then(run.release, run.release);
+    else run.release();
+  }
+
+  /** The counted run will not happen: set the counter back once the count is in, then release. */
+  async takeBack(item: WorkItem): Promise<void> {
+    const run = item.run;
+    item.run = undefined;
+    if (!run) return;
+    try {
+      await run.counting;
+      const before = run.confirmed ? item.entry.deliveryCount - 1 : item.entry.deliveryCount;
+      await this.settlement.setRunCounter(item.entry, before);
+      item.entry.deliveryCount = before;
+    } catch {
+      // Refused (the lease is gone: that is a loss, like a crash) or the connection: the count
+      // stays; nothing else to do.
+    } finally {
+      run.release();
+    }
+  }
+
+  whenIdle(): Promise<void> {
+    if (this.busy === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Resolves true once nothing is busy, false when `timeoutMs` passed first. */
+  waitIdle(timeoutMs: number): Promise<boolean> {
+    if (this.busy === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      timer.unref();
+      this.idleWaiters.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
+  private token(): () => void {
+    this.busy++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (--this.busy > 0) return;
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const waiter of waiters) waiter();
+    };
+  }
+}
