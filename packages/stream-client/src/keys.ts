@@ -60,6 +60,14 @@ export class RedisKeys {
     return `${this.partitionTag(topic, partition)}:epoch:${assertName('group', group)}`;
   }
 
+  /**
+   * Hash entry id -> handler runs started (ordering key): a run is counted before its handler
+   * starts, the field is deleted with the ack. Takeovers and re-reads never touch it.
+   */
+  runs(topic: string, partition: number, group: string): string {
+    return `${this.partitionTag(topic, partition)}:runs:${assertName('group', group)}`;
+  }
+
   /** The hash tag every key of a partition shares: effect keys must carry it. */
   partitionHashTag(topic: string, partition: number): string {
     return this.partitionTag(topic, partition);

@@ -297,33 +297,33 @@ describe.each(['plain', 'fenced'] as const)('settlement contract (%s)', (kind) =
       expect(await f.client.redis.exists(f.stateKey('n'))).toBe(0);
     });
 
-    it('sets the run counters of several entries in one tick, each of them', async () => {
+    it('sets the run counts of several entries in one tick, each of them', async () => {
       const f = await fixture(kind);
       const entries = [await f.pendingEntry(), await f.pendingEntry(), await f.pendingEntry()];
       const fenced = f.settlement as FencedSettlement;
-      await Promise.all(entries.map((entry) => fenced.setRunCounter(entry, 2)));
-      const rows = (await f.client.redis.xpending(f.stream, 'g', '-', '+', 10)) as unknown[][];
-      expect(rows.map((row) => Number(row[3]))).toEqual([2, 2, 2]);
+      await Promise.all(entries.map((entry) => fenced.setRuns(entry, 2)));
+      const runs = await f.client.redis.hgetall(f.stream.replace(/:stream$/, ':runs:g'));
+      expect(runs).toEqual(Object.fromEntries(entries.map((entry) => [entry.id, '2'])));
     });
 
-    it('keeps the run count in the pending record, set absolutely (a resend adds nothing), until the ack', async () => {
+    it('keeps the run count, set absolutely (a resend adds nothing), until the ack deletes it', async () => {
       const f = await fixture(kind);
       const entry = await f.pendingEntry();
       const fenced = f.settlement as FencedSettlement;
-      const counter = async () =>
-        Number(
-          (
-            (await f.client.redis.xpending(f.stream, 'g', entry.id, entry.id, 1)) as unknown[][]
-          )[0]?.[3],
-        );
-      expect(await counter()).toBe(1);
-      await fenced.setRunCounter(entry, 2);
-      await fenced.setRunCounter(entry, 2);
-      expect(await counter()).toBe(2);
-      await fenced.setRunCounter(entry, 3);
-      expect(await counter()).toBe(3);
+      const runsKey = f.stream.replace(/:stream$/, ':runs:g');
+      const runs = async () => f.client.redis.hget(runsKey, entry.id);
+      expect(await runs()).toBeNull();
+      await fenced.setRuns(entry, 1);
+      await fenced.setRuns(entry, 1);
+      expect(await runs()).toBe('1');
+      await fenced.setRuns(entry, 2);
+      expect(await runs()).toBe('2');
+      await fenced.setRuns(entry, 0);
+      expect(await runs()).toBeNull();
+      await fenced.setRuns(entry, 1);
       await fenced.ack(entry);
       expect(await f.isPending(entry)).toBe(false);
+      expect(await runs()).toBeNull();
     });
   }
 });

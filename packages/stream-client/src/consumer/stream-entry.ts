@@ -19,11 +19,12 @@ export interface StreamEntry {
   /** Raw fields, name/value alternating; null when the entry was deleted while pending. */
   fields: Buffer[] | null;
   /**
-   * Its delivery counter in the group's pending list. ordering none: how many times Redis has
-   * delivered it, this delivery included. ordering key: 1 + the handler runs started (a fresh
-   * read sets 1, each run one more; takeovers and re-reads leave it alone).
+   * ordering none: how many times Redis has delivered it to the group, this delivery included.
+   * (ordering key counts handler runs instead, `runs`, and leaves this 1.)
    */
   deliveryCount: number;
+  /** ordering key: handler runs started so far, as the group's runs hash counts them. */
+  runs?: number;
   /** True when it came from the group's retry stream. */
   fromRetry: boolean;
   /**

@@ -9,7 +9,8 @@
   KEYS[1] stream the entry came from (partition stream or group retry stream)
   KEYS[2] done markers of the group (sorted set: event id -> ms)
   KEYS[3] lease of the partition for the group (ignored when ARGV[5] is '')
-  KEYS[4..] keys the effects write (all in the partition's hash tag)
+  KEYS[4] runs of the group (the entry's run count is deleted with the ack)
+  KEYS[5..] keys the effects write (all in the partition's hash tag)
   ARGV[1] group
   ARGV[2] entry id
   ARGV[3] event id
@@ -33,6 +34,7 @@ if ARGV[5] ~= '' and redis.call('GET', KEYS[3]) ~= ARGV[5] then
 end
 if redis.call('ZSCORE', KEYS[2], eventId) then
   redis.call('XACK', KEYS[1], group, entryId)
+  redis.call('HDEL', KEYS[4], entryId)
   return 0
 end
 if #redis.call('XPENDING', KEYS[1], group, entryId, entryId, 1) == 0 then
@@ -345,4 +347,5 @@ end
 redis.call('ZADD', KEYS[2], nowMs, eventId)
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', nowMs - tonumber(ARGV[4]))
 redis.call('XACK', KEYS[1], group, entryId)
+redis.call('HDEL', KEYS[4], entryId)
 return 1

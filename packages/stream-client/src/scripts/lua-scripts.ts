@@ -94,6 +94,7 @@ export class LuaScripts {
     stream: string;
     doneMarkers: string;
     lease: string;
+    runs: string;
     group: string;
     entryId: string;
     eventId: string;
@@ -102,11 +103,11 @@ export class LuaScripts {
     effects: Effects;
   }): Promise<unknown> {
     const { effects } = args;
-    const keys = [args.stream, args.doneMarkers, args.lease, ...effects.keys];
+    const keys = [args.stream, args.doneMarkers, args.lease, args.runs, ...effects.keys];
     const encoded: Arg[] = [];
-    // Key indices are 1-based into KEYS, after the script's own three keys.
+    // Key indices are 1-based into KEYS, after the script's own four keys.
     for (const { command, keyIndex, args: rest } of effects.commands)
-      encoded.push(command, keyIndex + 4, rest.length, ...rest);
+      encoded.push(command, keyIndex + 5, rest.length, ...rest);
     return this.call('rsAckAndMark', [
       keys.length,
       ...keys,
@@ -124,22 +125,22 @@ export class LuaScripts {
   settleFenced(args: {
     stream: string;
     lease: string;
+    runs: string;
     expectedLease: string;
     group: string;
-    consumer: string;
     ackIds: string[];
-    /** entry id, delivery counter value, ... */
-    counters: Arg[];
+    /** entry id, run count, ... (0 deletes the count) */
+    runCounts: Arg[];
   }): Promise<number> {
     return this.call('rsSettleFenced', [
       args.stream,
       args.lease,
+      args.runs,
       args.expectedLease,
       args.group,
-      args.consumer,
       args.ackIds.length,
       ...args.ackIds,
-      ...args.counters,
+      ...args.runCounts,
     ]) as Promise<number>;
   }
 
@@ -147,6 +148,7 @@ export class LuaScripts {
     stream: string;
     deadLetters: string;
     lease: string;
+    runs: string;
     group: string;
     entryId: string;
     expectedLease: string;
@@ -157,6 +159,7 @@ export class LuaScripts {
       args.stream,
       args.deadLetters,
       args.lease,
+      args.runs,
       args.group,
       args.entryId,
       args.expectedLease,
@@ -188,6 +191,7 @@ export class LuaScripts {
   readPendingFenced(args: {
     stream: string;
     lease: string;
+    runs: string;
     expectedLease: string;
     group: string;
     consumer: string;
@@ -197,6 +201,7 @@ export class LuaScripts {
     return this.call('rsReadPendingFencedBuffer', [
       args.stream,
       args.lease,
+      args.runs,
       args.expectedLease,
       args.group,
       args.consumer,

@@ -102,10 +102,13 @@ export function aclRules({ role, topic, group, prefix = 'rs' }: AclRulesOptions)
     // commands that write them come from the selectors below.
     partitionKey(`lease:${group}`),
     partitionKey(`epoch:${group}`),
+    partitionKey(`runs:${group}`),
     partitionKey('dlq'),
     partitionKey('state:*'),
     // String commands only on the group's leases: SET or DEL on a stream key would destroy it.
     `(+get +set +del +pexpire +incr ${partitionKey(`lease:${group}`)} ${partitionKey(`epoch:${group}`)})`,
+    // Handler runs counted per entry (ordering key), deleted with the ack.
+    `(+hset +hdel +hget ${partitionKey(`runs:${group}`)})`,
     // Dead letters and retries are the only streams this user may append to.
     `(+xadd ${partitionKey('dlq')} ${partitionKey(`retry:${group}`)})`,
     // Appending a retry trims what the group has acked from its retry stream.

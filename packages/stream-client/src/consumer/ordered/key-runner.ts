@@ -147,6 +147,10 @@ export class KeyRunner {
     for (const lane of this.lanes.values()) {
       const dropped = lane.items.splice(lane.draining ? 1 : 0);
       for (const item of dropped) this.forget(item);
+      // A head counted while it waits for a handler slot will not run: take its count back
+      // now, while the lease is still held (the drain waits for it), not when a slot frees.
+      const head = lane.items[0];
+      if (head?.run && !head.run.confirmed) void this.runs.takeBack(head);
     }
   }
 
@@ -178,7 +182,11 @@ export class KeyRunner {
     this.known.add(item.entry.id);
     this.deps.inFlight.increment();
     lane.items.push(item);
-    if (!lane.draining) void this.drain(lane);
+    if (lane.draining) return;
+    // A new head: its run is counted now, while it may still wait for a handler slot, so the
+    // count's round trip overlaps the wait (stop() takes the count back if it never runs).
+    this.runs.sendAhead(item);
+    void this.drain(lane);
   }
 
   private forget(item: WorkItem): void {

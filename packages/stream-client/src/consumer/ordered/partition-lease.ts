@@ -167,6 +167,7 @@ export class PartitionLease implements FencingLease {
     const reply = await scripts.readPendingFenced({
       stream: this.stream,
       lease: this.key,
+      runs: this.scope.keys.runs(this.scope.topic, this.partition, group),
       expectedLease: this.value,
       group,
       consumer,
@@ -174,7 +175,7 @@ export class PartitionLease implements FencingLease {
       after,
     });
     if (reply === -1) return 'fenced';
-    return reply.map(([id, fields, counter]) => this.entry(id.toString(), fields, Number(counter)));
+    return reply.map(([id, fields, runs]) => this.entry(id.toString(), fields, Number(runs)));
   }
 
   /**
@@ -222,13 +223,15 @@ export class PartitionLease implements FencingLease {
     return { kind: 'entries', entries, lastDeliveredId };
   }
 
-  private entry(id: string, fields: Buffer[] | null, counter = 1): StreamEntry {
+  /** `runs`: the handler runs started (the group's runs hash; 0 for a fresh read). */
+  private entry(id: string, fields: Buffer[] | null, runs = 0): StreamEntry {
     return {
       stream: this.stream,
       partition: this.partition,
       id,
       fields: fields && fields.length > 0 ? fields : null,
-      deliveryCount: counter,
+      deliveryCount: 1,
+      runs,
       fromRetry: false,
       lease: this,
     };

@@ -5,14 +5,14 @@ import type { WorkItem } from './work-item.js';
 export interface CountedRun {
   /** Resolves once Redis has the count. */
   counting: Promise<void>;
-  /** Set once the caller saw the count arrive (`entry.deliveryCount` includes it). */
+  /** Set once the caller saw the count arrive (`entry.runs` includes it). */
   confirmed: boolean;
   release: () => void;
 }
 
 /**
- * Counts the handler runs of one owned partition in Redis before they start (each entry's
- * pending record: its delivery counter is 1 + the runs started, see settleFenced-2.lua), and
+ * Counts the handler runs of one owned partition in Redis before they start (the group's
+ * runs hash, see settleFenced-3.lua), and
  * keeps the partition busy from the moment a count is sent until the run it counted has ended,
  * or the count was taken back. A drain waits for that before the lease is released, so a
  * graceful handover never leaves a count behind for a run that did not happen, and a
@@ -35,7 +35,7 @@ export class RunCounter {
   /** Sends the count of the item's next run, unless one is already on its way. */
   send(item: WorkItem): void {
     if (item.run) return;
-    const counting = this.settlement.setRunCounter(item.entry, item.entry.deliveryCount + 1);
+    const counting = this.settlement.setRuns(item.entry, (item.entry.runs ?? 0) + 1);
     // Awaited when the run starts; until then a failure must not go unobserved.
     counting.catch(() => {});
     item.run = { counting, confirmed: false, release: this.token() };
@@ -62,8 +62,8 @@ export class RunCounter {
       throw error;
     }
     run.confirmed = true;
-    item.entry.deliveryCount++;
-    return item.entry.deliveryCount - 1;
+    item.entry.runs = (item.entry.runs ?? 0) + 1;
+    return item.entry.runs;
   }
 
   /**
@@ -85,9 +85,10 @@ export class RunCounter {
     if (!run) return;
     try {
       await run.counting;
-      const before = run.confirmed ? item.entry.deliveryCount - 1 : item.entry.deliveryCount;
-      await this.settlement.setRunCounter(item.entry, before);
-      item.entry.deliveryCount = before;
+      const runs = item.entry.runs ?? 0;
+      const before = run.confirmed ? runs - 1 : runs;
+      await this.settlement.setRuns(item.entry, before);
+      item.entry.runs = before;
     } catch {
       // Refused (the lease is gone: that is a loss, like a crash) or the connection: the count
       // stays; nothing else to do.

@@ -13,8 +13,8 @@ import type { Settlement } from './settlement.js';
  * all of them); the effectively-once step and dead-lettering check the lease in their own
  * scripts. An entry whose lease this replica no longer holds is refused without asking Redis.
  *
- * Runs are counted in the entry's pending-list record (see settleFenced-2.lua): its delivery
- * counter is 1 + the runs started, and `entry.deliveryCount` mirrors it here.
+ * Runs are counted in the group's runs hash (see settleFenced-3.lua), and `entry.runs`
+ * mirrors the count here.
  */
 export class FencedSettlement implements Settlement {
   private readonly batches = new WeakMap<FencingLease, FencedBatch>();
@@ -27,15 +27,15 @@ export class FencedSettlement implements Settlement {
   ) {}
 
   /**
-   * Sets the entry's run counter (its delivery counter in the pending list, 1 + the runs
-   * started) to `counter`, with the tick's acks of the same partition. Setting an absolute
-   * value (not adding one) makes a resend after a lost reply harmless. The caller updates
-   * `entry.deliveryCount` once this resolves; the promise is shared by the whole batch.
+   * Sets the entry's count of handler runs started to `runs`, with the tick's acks of the same
+   * partition. Setting an absolute value (not adding one) makes a resend after a lost reply
+   * harmless. The caller updates `entry.runs` once this resolves; the promise is shared by the
+   * whole batch.
    */
-  setRunCounter(entry: StreamEntry, counter: number): Promise<void> {
+  setRuns(entry: StreamEntry, runs: number): Promise<void> {
     const lease = this.heldLease(entry);
     if (!lease) return Promise.reject(this.fenced(entry));
-    return this.batchOf(lease, entry.stream).setCounter(entry.id, counter);
+    return this.batchOf(lease, entry.stream).setRuns(entry.id, runs);
   }
 
   ack: Settlement['ack'] = (entry) => {
@@ -53,6 +53,7 @@ export class FencedSettlement implements Settlement {
         stream: entry.stream,
         doneMarkers: this.keys.doneMarkers(topic, entry.partition, group),
         lease: lease.key,
+        runs: this.keys.runs(topic, entry.partition, group),
         group,
         entryId: entry.id,
         eventId,
@@ -73,6 +74,7 @@ export class FencedSettlement implements Settlement {
         stream: entry.stream,
         deadLetters: this.keys.deadLetters(topic, entry.partition),
         lease: lease.key,
+        runs: this.keys.runs(topic, entry.partition, group),
         group,
         entryId: entry.id,
         expectedLease: lease.value,
@@ -100,16 +102,17 @@ export class FencedSettlement implements Settlement {
   private batchOf(lease: FencingLease, stream: string): FencedBatch {
     let batch = this.batches.get(lease);
     if (!batch) {
-      batch = new FencedBatch((ackIds, counters) =>
+      const runs = this.keys.runs(this.options.topic, lease.partition, this.options.group);
+      batch = new FencedBatch((ackIds, runCounts) =>
         this.track(
           this.scripts.settleFenced({
             stream,
             lease: lease.key,
+            runs,
             expectedLease: lease.value,
             group: this.options.group,
-            consumer: this.options.consumer,
             ackIds,
-            counters,
+            runCounts,
           }),
         ).then((reply) => {
           if (reply === ScriptStatus.FENCED)
@@ -130,7 +133,7 @@ export class FencedSettlement implements Settlement {
   }
 }
 
-type SendBatch = (ackIds: string[], counters: Array<string | number>) => Promise<number>;
+type SendBatch = (ackIds: string[], runCounts: Array<string | number>) => Promise<number>;
 
 /**
  * Collects one lease's acks and run counts of the same tick into one script call; everything
@@ -138,7 +141,7 @@ type SendBatch = (ackIds: string[], counters: Array<string | number>) => Promise
  */
 class FencedBatch {
   private ackIds: string[] = [];
-  private counters: Array<string | number> = [];
+  private runCounts: Array<string | number> = [];
   private settled: Deferred | undefined;
   private scheduled = false;
 
@@ -149,8 +152,8 @@ class FencedBatch {
     return this.queued();
   }
 
-  setCounter(id: string, counter: number): Promise<void> {
-    this.counters.push(id, counter);
+  setRuns(id: string, runs: number): Promise<void> {
+    this.runCounts.push(id, runs);
     return this.queued();
   }
 
@@ -165,11 +168,11 @@ class FencedBatch {
 
   private flush(): void {
     this.scheduled = false;
-    const { ackIds, counters, settled } = this;
+    const { ackIds, runCounts, settled } = this;
     this.ackIds = [];
-    this.counters = [];
+    this.runCounts = [];
     this.settled = undefined;
-    this.send(ackIds, counters).then(
+    this.send(ackIds, runCounts).then(
       () => settled?.resolve(),
       (error: unknown) => settled?.reject(error),
     );

@@ -7,14 +7,15 @@
 
   KEYS[1] partition stream
   KEYS[2] lease
+  KEYS[3] runs of the group (hash: entry id -> handler runs started)
   ARGV[1] expected lease value '<consumer>|<epoch>'
   ARGV[2] group
   ARGV[3] consumer
   ARGV[4] count
   ARGV[5] start after this id ('' for from the beginning)
 
-  Returns -1 when fenced; else a list of { id, fields, delivery counter } in stream order,
-  where fields is empty for an entry deleted or trimmed while pending.
+  Returns -1 when fenced; else a list of { id, fields, runs started } in stream order, where
+  fields is empty for an entry deleted or trimmed while pending.
 ]]
 if redis.call('GET', KEYS[2]) ~= ARGV[1] then
   return -1
@@ -31,6 +32,7 @@ for _, row in ipairs(pending) do
   if found[1] then
     fields = found[1][2]
   end
-  entries[#entries + 1] = { row[1], fields, row[4] }
+  local runs = redis.call('HGET', KEYS[3], row[1])
+  entries[#entries + 1] = { row[1], fields, tonumber(runs) or 0 }
 end
 return entries

@@ -6,6 +6,7 @@
   KEYS[1] stream the entry came from
   KEYS[2] dead-letter stream of the partition
   KEYS[3] lease of the partition for the group (ignored when ARGV[3] is '')
+  KEYS[4] runs of the group (the entry's run count is deleted)
   ARGV[1] group
   ARGV[2] entry id
   ARGV[3] expected lease value, or ''
@@ -23,4 +24,5 @@ if #redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[2], ARGV[2], 1) == 0 then
 end
 local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], '*', unpack(ARGV, 5))
 redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
+redis.call('HDEL', KEYS[4], ARGV[2])
 return id
