@@ -78,7 +78,7 @@ export class KeyRunner {
 
   constructor(private readonly deps: KeyRunnerDeps) {
     this.blockKey = deps.options.onRetriesExhausted === 'block-key';
-    this.runs = new RunCounter(deps.settlement, deps.mayStart);
+    this.runs = new RunCounter(deps.settlement, deps.mayStart, abandonGraceMs(deps.options));
   }
 
   /** Runs counted and not ended (a drain, or taking the partition back, waits for 0). */
@@ -362,15 +362,35 @@ export class KeyRunner {
     }
   }
 
-  /** One key never runs twice at once: not even while a timed-out run of it still goes on. */
+  /**
+   * One key never runs twice at once: not even while a timed-out run of it still goes on. Its
+   * signal was aborted at the timeout; the key waits for it to end, for at most another grace
+   * period (a handler that never returns must not hold its key forever), then goes on.
+   */
   private async waitAbandoned(lane: Lane): Promise<void> {
     const running = lane.abandoned;
     if (!running) return;
-    this.deps.logger.warn(
-      { partition: this.deps.lease.partition, key: lane.key },
-      'a timed-out handler of this key is still running (it ignores ctx.signal); the key waits for it',
+    const { logger, lease, options, waitSignal } = this.deps;
+    logger.warn(
+      { partition: lease.partition, key: lane.key },
+      'a timed-out handler of this key is still running; the key waits for it to end',
     );
-    await settledOrAborted(running, this.deps.waitSignal);
+    const graceMs = abandonGraceMs(options);
+    const ended = await settledOrAborted(
+      Promise.race([
+        running.then(
+          () => true,
+          () => true,
+        ),
+        sleepFor(graceMs).then(() => false),
+      ]),
+      waitSignal,
+    );
+    if (!ended && !waitSignal.aborted)
+      logger.error(
+        { partition: lease.partition, key: lane.key, graceMs },
+        'a timed-out handler ignored its signal for another grace period; the key goes on while it may still run',
+      );
     if (lane.abandoned === running) lane.abandoned = undefined;
   }
 
@@ -390,17 +410,32 @@ export class KeyRunner {
   }
 }
 
-/** Resolves when `work` settles or `signal` aborts, whichever is first; leaves no listener behind. */
-function settledOrAborted(work: Promise<unknown>, signal: AbortSignal): Promise<void> {
+/**
+ * How long a run past handlerTimeoutMs may go on (its signal aborted) before its key and its
+ * partition stop waiting for it: as long again as the timeout, at least 2 s.
+ */
+function abandonGraceMs(options: ResolvedSubscribeOptions<unknown>): number {
+  return Math.max(2000, options.handlerTimeoutMs);
+}
+
+function sleepFor(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/**
+ * Resolves with what `work` resolves to, or false when `signal` aborts first; leaves no
+ * listener behind.
+ */
+function settledOrAborted(work: Promise<boolean>, signal: AbortSignal): Promise<boolean> {
   return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const onAbort = () => resolve();
+    if (signal.aborted) return resolve(false);
+    const onAbort = () => resolve(false);
     signal.addEventListener('abort', onAbort, { once: true });
-    const done = () => {
+    const done = (value: boolean) => {
       signal.removeEventListener('abort', onAbort);
-      resolve();
+      resolve(value);
     };
-    work.then(done, done);
+    work.then(done, () => done(true));
   });
 }
 

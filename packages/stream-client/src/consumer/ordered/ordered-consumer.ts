@@ -20,7 +20,7 @@ import { PartitionWorker } from './partition-worker.js';
 /** How long close() waits for Redis to take this replica out of the registry. */
 const LEAVE_TIMEOUT_MS = 2000;
 /** How long close() waits for settlements still on their way. */
-const SETTLE_DRAIN_TIMEOUT_MS = 2000;
+const SETTLE_DRAIN_TIMEOUT_MS = 1000;
 
 /**
  * `ordering: 'key'`: each partition of the topic is owned by one live replica of the group at
@@ -158,12 +158,12 @@ export class OrderedConsumer implements ConsumerMode {
     await Promise.all([
       settlesWithin(leave, LEAVE_TIMEOUT_MS),
       ...[...this.workers.values()].map((worker) => worker.revoke().catch(() => false)),
+      // Handlers of partitions lost earlier (their signal already aborted) get the same drain.
+      settlesWithin(
+        Promise.all([...this.retiring].map((worker) => worker.whenIdle())),
+        this.options.drainTimeoutMs,
+      ),
     ]);
-    // Handlers of partitions lost earlier (their signal already aborted) get the drain too.
-    await settlesWithin(
-      Promise.all([...this.retiring].map((worker) => worker.whenIdle())),
-      this.options.drainTimeoutMs,
-    );
     this.keeper.stop();
     await settlesWithin(this.settlement.drain(), SETTLE_DRAIN_TIMEOUT_MS);
     if (this.keeperClient) await this.runtime.connection.closeReader(this.keeperClient);

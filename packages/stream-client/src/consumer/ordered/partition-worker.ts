@@ -156,8 +156,10 @@ export class PartitionWorker {
     if (!this.transition('revoking', 'revoked')) return false;
     this.runner.stop();
     this.waitAbort.abort();
-    await this.reader.stop();
+    // The read loop stops while the handlers drain (its connection is dropped at once).
+    const readerStopped = this.reader.stop();
     let drained = await this.runner.waitIdle(this.deps.options.drainTimeoutMs);
+    await readerStopped;
     if (this.state !== 'revoking') return false;
     if (!drained) {
       this.deps.logger.warn(

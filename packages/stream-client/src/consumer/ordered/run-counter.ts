@@ -25,6 +25,8 @@ export class RunCounter {
   constructor(
     private readonly settlement: FencedSettlement,
     private readonly mayStart: () => boolean,
+    /** How long a run past its timeout may go on before it is given up on (see `ended`). */
+    private readonly abandonGraceMs: number,
   ) {}
 
   /** Runs counted and not yet ended or taken back (handlers running among them). */
@@ -67,15 +69,25 @@ export class RunCounter {
   }
 
   /**
-   * The run ended. `stillRunning`: its handler passed its timeout and goes on; the partition
-   * stays busy until that ends too.
+   * The run ended. `stillRunning`: its handler passed its timeout and goes on (it ignores its
+   * signal); the partition stays busy until that ends too, or until it has had another
+   * `abandonGraceMs`: a handler that never returns must not keep its partition forever.
    */
   ended(item: WorkItem, stillRunning?: Promise<unknown>): void {
     const run = item.run;
     item.run = undefined;
     if (!run) return;
-    if (stillRunning) stillRunning.then(run.release, run.release);
-    else run.release();
+    if (!stillRunning) {
+      run.release();
+      return;
+    }
+    const timer = setTimeout(run.release, this.abandonGraceMs);
+    timer.unref();
+    const release = () => {
+      clearTimeout(timer);
+      run.release();
+    };
+    stillRunning.then(release, release);
   }
 
   /** The counted run will not happen: set the counter back once the count is in, then release. */
