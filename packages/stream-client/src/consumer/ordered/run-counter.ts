@@ -37,9 +37,8 @@ export class RunCounter {
   /** Sends the count of the item's next run, unless one is already on its way. */
   send(item: WorkItem): void {
     if (item.run) return;
+    // The batch's shared promise already observes its own failure (no handler per entry).
     const counting = this.settlement.setRuns(item.entry, (item.entry.runs ?? 0) + 1);
-    // Awaited when the run starts; until then a failure must not go unobserved.
-    counting.catch(() => {});
     item.run = { counting, confirmed: false, release: this.token() };
   }
 

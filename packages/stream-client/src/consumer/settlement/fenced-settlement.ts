@@ -34,7 +34,12 @@ export class FencedSettlement implements Settlement {
    */
   setRuns(entry: StreamEntry, runs: number): Promise<void> {
     const lease = this.heldLease(entry);
-    if (!lease) return Promise.reject(this.fenced(entry));
+    if (!lease) {
+      // Awaited later (or never, for a run that will not start): observed here, not per caller.
+      const refused = Promise.reject(this.fenced(entry));
+      refused.catch(() => {});
+      return refused;
+    }
     return this.batchOf(lease, entry.stream).setRuns(entry.id, runs);
   }
 
