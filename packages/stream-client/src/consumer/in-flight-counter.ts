@@ -36,16 +36,20 @@ export class InFlightCounter {
   }
 
   /**
-   * For a read whose COUNT applies per stream: waits until at least one entry per stream fits
-   * under `limit`, then reserves up to half of the free room (at most `maxPerStream` per
-   * stream) and returns the count per stream. Half: a blocking read holds its reservation
-   * while nothing arrives, and the claims of entries left by dead replicas need room too.
-   * Give back `count * streams` with `unreserve`.
+   * For a read whose COUNT applies per stream: waits until `minPerStream` entries per stream
+   * fit under `limit` (so reads stay large instead of many small ones), then reserves as many
+   * per stream as fit (at most `maxPerStream`) and returns that count. Give back
+   * `count * streams` with `unreserve`.
    */
-  async reservePerStream(streams: number, maxPerStream: number, limit: number): Promise<number> {
-    while (this.size + streams > limit) await this.change();
+  async reservePerStream(
+    streams: number,
+    maxPerStream: number,
+    limit: number,
+    minPerStream = 1,
+  ): Promise<number> {
+    while (this.size + streams * minPerStream > limit) await this.change();
     const free = limit - this.size;
-    const perStream = Math.min(maxPerStream, Math.max(1, Math.floor(free / (2 * streams))));
+    const perStream = Math.min(maxPerStream, Math.floor(free / streams));
     this.reserved += perStream * streams;
     return perStream;
   }

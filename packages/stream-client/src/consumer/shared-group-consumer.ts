@@ -196,7 +196,7 @@ export class SharedGroupConsumer implements ConsumerMode {
   }
 
   private async readLoop(reader: Reader): Promise<void> {
-    const { group, consumer, blockMs, maxInFlight, batchSize } = this.options;
+    const { blockMs, batchSize } = this.options;
     let failures = 0;
     while (!this.stopping) {
       try {
@@ -205,38 +205,55 @@ export class SharedGroupConsumer implements ConsumerMode {
           reader.pendingPassNeeded = false;
           await this.readOwnPending(reader);
         }
-        const streamCount = reader.streams.length;
-        const count = await this.inFlight.reservePerStream(streamCount, batchSize, maxInFlight);
-        try {
-          if (this.stopping) break;
-          const generation = this.runtime.connection.generation(reader.client);
-          const reply = (await reader.client.xreadgroupBuffer(
-            'GROUP',
-            group,
-            consumer,
-            'COUNT',
-            count,
-            'BLOCK',
-            blockMs,
-            'STREAMS',
-            ...reader.streams,
-            ...reader.streams.map(() => '>'),
-          )) as RawReadReply;
-          failures = 0;
-          // A read spanning a reconnect may have been run twice by ioredis; the first batch is
-          // then pending here unseen: read the pending list again (order does not matter here).
-          if (this.runtime.connection.generation(reader.client) !== generation)
-            reader.pendingPassNeeded = true;
-          for (const entry of parseReadReply(reply, (stream) => this.streams.get(stream)!))
-            this.dispatch(entry);
-        } finally {
-          this.inFlight.unreserve(count * streamCount);
-        }
+        // A read that returns at once may take all the room there is; a read that blocks holds
+        // its room while nothing arrives, so it only asks for one entry per stream (and the
+        // claims of entries left by dead replicas keep room meanwhile).
+        if ((await this.readNew(reader, batchSize, 0)) === 0 && !this.stopping)
+          await this.readNew(reader, 1, blockMs);
+        failures = 0;
       } catch (error) {
         if (this.stopping) break;
         failures++;
         await this.recoverFromReadError(error, reader, failures);
       }
+    }
+  }
+
+  /**
+   * One XREADGROUP of new entries over the reader's streams, at most `maxPerStream` from each,
+   * its worst case (COUNT x streams) reserved under maxInFlight first. Returns how many came.
+   */
+  private async readNew(reader: Reader, maxPerStream: number, blockMs: number): Promise<number> {
+    const { group, consumer, maxInFlight } = this.options;
+    const streamCount = reader.streams.length;
+    // Read once half a full read's room is free, not as soon as one entry per stream fits.
+    const fullRead = Math.min(maxPerStream, Math.floor(maxInFlight / streamCount));
+    const count = await this.inFlight.reservePerStream(
+      streamCount,
+      maxPerStream,
+      maxInFlight,
+      Math.max(1, Math.floor(fullRead / 2)),
+    );
+    try {
+      if (this.stopping) return 0;
+      const generation = this.runtime.connection.generation(reader.client);
+      const args: Array<string | number> = ['GROUP', group, consumer, 'COUNT', count];
+      if (blockMs > 0) args.push('BLOCK', blockMs);
+      args.push('STREAMS', ...reader.streams, ...reader.streams.map(() => '>'));
+      // The typings have no overload for a BLOCK that is there or not.
+      const read = reader.client.xreadgroupBuffer as (
+        ...a: Array<string | number>
+      ) => Promise<unknown>;
+      const reply = (await read.apply(reader.client, args)) as RawReadReply;
+      // A read spanning a reconnect may have been run twice by ioredis; the first batch is
+      // then pending here unseen: read the pending list again (order does not matter here).
+      if (this.runtime.connection.generation(reader.client) !== generation)
+        reader.pendingPassNeeded = true;
+      const entries = parseReadReply(reply, (stream) => this.streams.get(stream)!);
+      for (const entry of entries) this.dispatch(entry);
+      return entries.length;
+    } finally {
+      this.inFlight.unreserve(count * streamCount);
     }
   }
 
