@@ -115,6 +115,27 @@ export class EntryProcessor {
   }
 
   /**
+   * The progress watchdog, for the modes' timers: true when handlers run and none completed
+   * for longer than progressTimeoutMs, reported (an error log with `consequence`, the
+   * `consumer.stalled` event) as it is found.
+   */
+  stallFound(consequence: string): boolean {
+    const { progressTimeoutMs } = this.deps.options;
+    const stuckForMs = this.stuckForMs();
+    if (progressTimeoutMs <= 0 || stuckForMs <= progressTimeoutMs) return false;
+    const runningHandlers = this.running;
+    this.deps.logger.error(
+      { runningHandlers, stuckForMs, progressTimeoutMs },
+      `no handler completed within progressTimeoutMs; ${consequence}`,
+    );
+    this.deps.instrumentation.emit('consumer.stalled', () => ({
+      runningHandlers,
+      sinceMs: stuckForMs,
+    }));
+    return true;
+  }
+
+  /**
    * `attempt`: which run of the handler this is (1 for the first). `decoded`: the event when
    * the caller already decoded it. `onAcking`: called just before a plain ack is queued, so
    * the caller can queue what should go out with it (ordering key counts the key's next run). Not an async function on purpose: the common path

@@ -394,20 +394,9 @@ export class SharedGroupConsumer implements ConsumerMode {
    * claimIdleMs. Reading resumes when a handler completes.
    */
   private checkProgress(): boolean {
-    const stuckForMs = this.processor.stuckForMs();
-    const { progressTimeoutMs } = this.options;
-    if (!this.stalled && progressTimeoutMs > 0 && stuckForMs > progressTimeoutMs) {
-      this.stalled = true;
-      const runningHandlers = this.processor.runningHandlers;
-      this.log.error(
-        { runningHandlers, stuckForMs, progressTimeoutMs },
-        "no handler completed within progressTimeoutMs; letting other replicas claim this one's entries",
-      );
-      this.instrumentation.emit('consumer.stalled', () => ({
-        runningHandlers,
-        sinceMs: stuckForMs,
-      }));
-    } else if (this.stalled && stuckForMs === 0) {
+    if (!this.stalled) {
+      this.stalled = this.processor.stallFound("letting other replicas claim this one's entries");
+    } else if (this.processor.stuckForMs() === 0) {
       this.stalled = false;
       this.log.info('handlers are completing again; reading resumes');
       this.wakeReaders();

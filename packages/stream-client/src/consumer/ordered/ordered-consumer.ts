@@ -267,19 +267,8 @@ export class OrderedConsumer implements ConsumerMode {
   /** True while handlers are stuck: this replica then stays out of the group. */
   private checkProgress(): boolean {
     if (this.stopping) return false;
-    const stuckForMs = this.processor.stuckForMs();
-    const { progressTimeoutMs } = this.options;
-    if (!this.stalled && progressTimeoutMs > 0 && stuckForMs > progressTimeoutMs) {
+    if (!this.stalled && this.processor.stallFound('leaving the group until they do')) {
       this.stalled = true;
-      const runningHandlers = this.processor.runningHandlers;
-      this.log.error(
-        { runningHandlers, stuckForMs, progressTimeoutMs },
-        'no handler completed within progressTimeoutMs; leaving the group until they do',
-      );
-      this.instrumentation.emit('consumer.stalled', () => ({
-        runningHandlers,
-        sinceMs: stuckForMs,
-      }));
       void this.runtime.connection.commands
         .zrem(this.membersKey, this.options.consumer)
         .catch(() => {});
