@@ -440,7 +440,7 @@ function settledOrAborted(work: Promise<boolean>, signal: AbortSignal): Promise<
 }
 
 /** Resolves after `ms`, or at once when `signal` aborts; leaves no listener behind. */
-export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve();
     const onAbort = () => {

@@ -69,9 +69,7 @@ export class OrderedConsumer implements ConsumerMode {
     this.gate = new ConcurrencyGate(options.concurrency);
     this.keeper = new LeaseKeeper(
       options.heartbeatIntervalMs,
-      (lease, reason) =>
-        this.workers.get(lease.partition)?.lease === lease &&
-        this.workers.get(lease.partition)!.lose(reason),
+      (lease, reason) => this.workerHolding(lease)?.lose(reason),
       this.log,
     );
     this.settlement = new FencedSettlement(runtime.scripts, runtime.keys, options);
@@ -86,8 +84,7 @@ export class OrderedConsumer implements ConsumerMode {
       settlement: this.settlement,
       retryMode: 'in-place',
       keepSettling: (entry) =>
-        this.workers.get(entry.partition)?.lease === entry.lease &&
-        this.workers.get(entry.partition)!.keepsSettling(),
+        entry.lease !== undefined && this.workerHolding(entry.lease)?.keepsSettling() === true,
     });
   }
 
@@ -280,6 +277,12 @@ export class OrderedConsumer implements ConsumerMode {
       this.log.info('stalled handlers ended; joining the group again');
     }
     return this.stalled;
+  }
+
+  /** The worker of this replica that holds `lease` now (not a later lease of its partition). */
+  private workerHolding(lease: { partition: number }): PartitionWorker | undefined {
+    const worker = this.workers.get(lease.partition);
+    return worker?.lease === lease ? worker : undefined;
   }
 
   private get membersKey(): string {
