@@ -284,17 +284,18 @@ export class EntryProcessor {
       () => this.handled(entry, event, attempt, durationMs),
       (error: unknown) => {
         if (this.shouldResend(error, entry))
-          // Later tries (after a connection error) send the ack again.
-          return this.persist(
-            entry,
-            () => this.deps.settlement.ack(entry) ?? Promise.resolve(),
-          ).then(
+          return this.resendAck(entry).then(
             () => this.handled(entry, event, attempt, durationMs),
             (again: unknown) => this.afterSettleError(again, entry, event, attempt),
           );
         return this.afterSettleError(error, entry, event, attempt);
       },
     );
+  }
+
+  /** An ack that failed on the connection, sent again (after a backoff) while the mode wants it. */
+  private resendAck(entry: StreamEntry): Promise<void> {
+    return this.persist(entry, () => this.deps.settlement.ack(entry) ?? Promise.resolve());
   }
 
   private async ackAndMark(
@@ -435,19 +436,17 @@ export class EntryProcessor {
 
   /** Acks an entry there is nothing to handle for; fenced when the partition's lease was lost. */
   private ackSkipped(entry: StreamEntry): Promise<ProcessOutcome> {
-    let queued = this.deps.settlement.ack(entry);
-    if (!queued) return Promise.resolve(SKIPPED);
-    // The first try is the ack already queued; later tries (after a connection error) send it again.
-    return this.persist(entry, () => {
-      const ack = queued ?? this.deps.settlement.ack(entry) ?? Promise.resolve();
-      queued = undefined;
-      return ack;
-    }).then(
-      () => SKIPPED,
-      (error: unknown) => {
-        if (error instanceof FencedError) return FENCED;
-        throw error;
-      },
+    const acked = this.deps.settlement.ack(entry);
+    if (!acked) return Promise.resolve(SKIPPED);
+    const skipped = () => SKIPPED;
+    const refused = (error: unknown) => {
+      if (error instanceof FencedError) return FENCED;
+      throw error;
+    };
+    return acked.then(skipped, (error: unknown) =>
+      this.shouldResend(error, entry)
+        ? this.resendAck(entry).then(skipped, refused)
+        : refused(error),
     );
   }
 

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { pairsToRecord } from '../admin/reply-parsing.js';
 import { reconnectDelay } from '../connection/backoff.js';
 import type { RedisClient } from '../connection/redis-connection.js';
 import { InvalidOptionError } from '../errors.js';
@@ -16,6 +17,7 @@ import { PlainSettlement } from './settlement/plain-settlement.js';
 import { settlesWithin } from './settles-within.js';
 import { parseReadReply, type RawReadReply, type StreamEntry } from './stream-entry.js';
 import { type ResolvedSubscribeOptions, startPositionId } from './subscribe-options.js';
+import { sleep } from './waits.js';
 
 interface StreamRef {
   partition: number;
@@ -500,7 +502,7 @@ export class SharedGroupConsumer implements ConsumerMode {
     for (const [stream] of this.streams) {
       const rows = (await redis.xinfo('CONSUMERS', stream, this.options.group)) as unknown[][];
       for (const row of rows) {
-        const info = pairsToObject(row);
+        const info = pairsToRecord(row);
         if (info.name === this.options.consumer) continue;
         if (Number(info.pending) === 0 && Number(info.idle) > idleLimit) {
           await redis.xgroup('DELCONSUMER', stream, this.options.group, String(info.name));
@@ -532,14 +534,4 @@ function attemptOf(entry: StreamEntry): number {
       ? Number(splitMetadata(entry.fields).metadata.get(MetadataField.retryAttempt) ?? 1) || 1
       : 1;
   return firstAttempt + Math.max(0, entry.deliveryCount - 1);
-}
-
-function pairsToObject(row: unknown[]): Record<string, unknown> {
-  const result: Record<string, unknown> = {};
-  for (let i = 0; i < row.length; i += 2) result[String(row[i])] = row[i + 1];
-  return result;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

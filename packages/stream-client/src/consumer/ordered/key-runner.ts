@@ -7,6 +7,7 @@ import type { InFlightCounter } from '../in-flight-counter.js';
 import type { Instrumentation } from '../instrumentation.js';
 import type { FencedSettlement } from '../settlement/fenced-settlement.js';
 import type { ResolvedSubscribeOptions } from '../subscribe-options.js';
+import { abortableSleep, sleep } from '../waits.js';
 import type { PartitionLease } from './partition-lease.js';
 import { RunCounter } from './run-counter.js';
 import type { WorkItem } from './work-item.js';
@@ -382,7 +383,7 @@ export class KeyRunner {
           () => true,
           () => true,
         ),
-        sleepFor(graceMs).then(() => false),
+        sleep(graceMs).then(() => false),
       ]),
       waitSignal,
     );
@@ -418,10 +419,6 @@ function abandonGraceMs(options: ResolvedSubscribeOptions<unknown>): number {
   return Math.max(2000, options.handlerTimeoutMs);
 }
 
-function sleepFor(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
-}
-
 /**
  * Resolves with what `work` resolves to, or false when `signal` aborts first; leaves no
  * listener behind.
@@ -436,21 +433,5 @@ function settledOrAborted(work: Promise<boolean>, signal: AbortSignal): Promise<
       resolve(value);
     };
     work.then(done, () => done(true));
-  });
-}
-
-/** Resolves after `ms`, or at once when `signal` aborts; leaves no listener behind. */
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
   });
 }

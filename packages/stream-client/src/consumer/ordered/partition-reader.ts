@@ -8,6 +8,7 @@ import type { Instrumentation } from '../instrumentation.js';
 import { settlesWithin } from '../settles-within.js';
 import type { StreamEntry } from '../stream-entry.js';
 import type { ResolvedSubscribeOptions } from '../subscribe-options.js';
+import { sleep } from '../waits.js';
 import type { KeyRunner } from './key-runner.js';
 import type { PartitionLease } from './partition-lease.js';
 import { type WorkItem, workItemOf } from './work-item.js';
@@ -308,8 +309,4 @@ export class PartitionReader {
       await sleep(reconnectDelay(2));
     }
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
