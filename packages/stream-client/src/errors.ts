@@ -145,13 +145,34 @@ export class EffectsFailedError extends StreamClientError {
 
 /** A handler did not settle within `handlerTimeoutMs`: counted as a retriable failure. */
 export class HandlerTimeoutError extends StreamClientError {
-  constructor(readonly timeoutMs: number) {
+  /**
+   * `stillRunning`: the run that timed out, when the timeout came from a middleware: ordering
+   * key waits for it before the key runs again, as it does after `handlerTimeoutMs`.
+   */
+  constructor(
+    readonly timeoutMs: number,
+    readonly source = 'handlerTimeoutMs',
+    readonly stillRunning?: Promise<unknown>,
+  ) {
+    super('RS_HANDLER_TIMEOUT', `handler did not settle within ${source} (${timeoutMs} ms)`, {
+      retriable: true,
+    });
+  }
+}
+
+/**
+ * An event whose type no handler of a `handlers` map takes, and there is no `fallback`:
+ * dead-lettered at once with reason `no-handler` (retrying cannot route it).
+ */
+export class UnroutableEventError extends StreamClientError {
+  constructor(
+    readonly type: string,
+    known: readonly string[],
+  ) {
     super(
-      'RS_HANDLER_TIMEOUT',
-      `handler did not settle within handlerTimeoutMs (${timeoutMs} ms)`,
-      {
-        retriable: true,
-      },
+      'RS_HANDLER_NO_ROUTE',
+      `no handler for event type ${JSON.stringify(type)} (handlers: ${known.join(', ') || 'none'}); add one or a fallback`,
+      { retriable: false },
     );
   }
 }

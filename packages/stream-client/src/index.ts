@@ -17,16 +17,29 @@ export type {
 export { redactRedisUrl } from './connection/redact-url.js';
 export type { RedisClient } from './connection/redis-connection.js';
 export type { ServerFeatures } from './connection/server-features.js';
+export type { BatchHandler, BatchOptions, EventBatch } from './consumer/batch-collector.js';
 export { EFFECT_COMMAND_NAMES, type EffectArg, Effects } from './consumer/effects.js';
 export type { HandlerContext } from './consumer/handler-context.js';
+export type { HandlerMap, TypedHandlers } from './consumer/handler-routing.js';
 export type { ConsumerEventName, ConsumerEvents, Listener } from './consumer/instrumentation.js';
+export {
+  applyMiddleware,
+  type Middleware,
+  type ThrottleOptions,
+  throttle,
+  timeout,
+} from './consumer/middleware.js';
 export type { AssignmentInput, Assignor } from './consumer/ordered/assignor.js';
 export { StickyAssignor } from './consumer/ordered/assignor.js';
 export type { DeadLetterReason } from './consumer/settlement/settlement.js';
 export type {
+  CommonSubscribeOptions,
   EventHandler,
+  HandlerOptions,
+  OrderedSubscribeOptions,
   StartPosition,
   SubscribeOptions,
+  UnorderedSubscribeOptions,
 } from './consumer/subscribe-options.js';
 export { Subscription } from './consumer/subscription.js';
 export {
@@ -44,6 +57,7 @@ export {
   PartitionMismatchError,
   StreamClientError,
   TopicNotFoundError,
+  UnroutableEventError,
   UnsupportedServerError,
 } from './errors.js';
 export { RedisKeys } from './keys.js';

@@ -7,6 +7,7 @@ import {
   NonRetriableError,
   type StreamClient,
 } from '../src/index.js';
+import { loose } from './helpers/loose-options.js';
 import { useRedis } from './helpers/redis.js';
 
 // Creates ACL users: a private server.
@@ -46,21 +47,23 @@ describe('least-privilege ACL users', () => {
         logger: pino({ level: 'debug' }, { write: (line: string) => void consumerLogs.push(line) }),
       });
       const applied: number[] = [];
-      const subscription = await consumerClient.subscribe<{ n: number }>({
-        topic,
-        group,
-        consumer: 'c1',
-        ordering,
-        maxDeliveries: 2,
-        retryBackoff: { baseMs: 50, maxMs: 100 },
-        ...(ordering === 'key' ? { heartbeatIntervalMs: 100 } : {}),
-        handler: (event, ctx) => {
-          if (event.payload.n === 13) throw new NonRetriableError('unlucky');
-          if (event.payload.n === 7 && ctx.attempt === 1) throw new Error('retry me');
-          applied.push(event.payload.n);
-          ctx.effects.hincrby(ctx.stateKey('totals'), 'sum', event.payload.n);
-        },
-      });
+      const subscription = await consumerClient.subscribe<{ n: number }>(
+        loose<{ n: number }>({
+          topic,
+          group,
+          consumer: 'c1',
+          ordering,
+          maxDeliveries: 2,
+          retryBackoff: { baseMs: 50, maxMs: 100 },
+          ...(ordering === 'key' ? { heartbeatIntervalMs: 100 } : {}),
+          handler: (event, ctx) => {
+            if (event.payload.n === 13) throw new NonRetriableError('unlucky');
+            if (event.payload.n === 7 && ctx.attempt === 1) throw new Error('retry me');
+            applied.push(event.payload.n);
+            ctx.effects.hincrby(ctx.stateKey('totals'), 'sum', event.payload.n);
+          },
+        }),
+      );
       const producer = producerClient.producer();
       await producer.publishMany(
         topic,

@@ -1,6 +1,7 @@
 import { type LaunchedRedis, launchRedis, uniqueName, waitFor } from '@redstream/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createStreamClient } from '../src/index.js';
+import { loose } from './helpers/loose-options.js';
 import { FAST, gate, MODES, settleTime } from './helpers/settle-contracts.js';
 
 /**
@@ -44,19 +45,21 @@ describe.each(MODES)('close() while Redis is unreachable (ordering %s)', (orderi
       await admin.ensureTopic(topic, { partitions: 2 });
       const release = gate();
       let started = 0;
-      const subscription = await client.subscribe<{ n: number }>({
-        ...FAST[ordering],
-        topic,
-        group: 'g',
-        consumer: 'c',
-        ordering,
-        drainTimeoutMs,
-        // Slow handlers: in flight when Redis goes away.
-        handler: async () => {
-          started++;
-          await release.wait;
-        },
-      });
+      const subscription = await client.subscribe<{ n: number }>(
+        loose<{ n: number }>({
+          ...FAST[ordering],
+          topic,
+          group: 'g',
+          consumer: 'c',
+          ordering,
+          drainTimeoutMs,
+          // Slow handlers: in flight when Redis goes away.
+          handler: async () => {
+            started++;
+            await release.wait;
+          },
+        }),
+      );
       await admin.producer().publishMany(
         topic,
         Array.from({ length: 20 }, (_, n) => ({ type: 't', key: `k${n}`, payload: { n } })),

@@ -1,6 +1,7 @@
 import { sleep, uniqueName, waitFor } from '@redstream/testkit';
 import { describe, expect, it } from 'vitest';
 import type { StreamClientError, Subscription } from '../src/index.js';
+import { loose } from './helpers/loose-options.js';
 import { useRedis } from './helpers/redis.js';
 import {
   deadLettersOf,
@@ -62,7 +63,7 @@ describe.each(MODES)('handlerTimeoutMs (ordering %s)', (ordering) => {
         return never();
       },
     };
-    const subscription = await client.subscribe(options);
+    const subscription = await client.subscribe(loose(options));
     subscription.on('consumer.failed', ({ error, attempt, willRetry }) =>
       failed.push({ code: (error as StreamClientError).code, attempt, willRetry }),
     );
@@ -103,7 +104,7 @@ describe.each(MODES)('handlerTimeoutMs (ordering %s)', (ordering) => {
         return never();
       },
     };
-    const subscription = await client.subscribe(options);
+    const subscription = await client.subscribe(loose(options));
     await client.producer().publish(topic, { type: 't', key: 'k', payload: { name: 'x' } });
     await waitFor(async () => (await deadLettersOf(client, topic)).length > 0, {
       description: 'the dead letter',
@@ -132,7 +133,7 @@ describe.each(MODES)('handlerTimeoutMs (ordering %s)', (ordering) => {
         handled.push(event.payload.name);
       },
     };
-    const subscription = await client.subscribe(options);
+    const subscription = await client.subscribe(loose(options));
     await client.producer().publish(topic, { type: 't', key: 'a', payload: { name: 'hangs' } });
     await client.producer().publish(topic, { type: 't', key: 'b', payload: { name: 'b' } });
     await client.producer().publish(topic, { type: 't', key: 'c', payload: { name: 'c' } });
@@ -168,17 +169,19 @@ describe('progressTimeoutMs: a stalled replica gives its work up', () => {
         return never();
       },
     };
-    const a = await client.subscribe(stuck);
+    const a = await client.subscribe(loose(stuck));
     subscriptions.push(a);
     onNext(a, 'consumer.stalled', (payload) => void stalled.push(payload));
     await waitFor(() => a.ownedPartitions.length === 1, {
       description: 'stuck owns the partition',
     });
-    const b = await (await env.client()).subscribe<Payload>({
-      ...common,
-      consumer: 'healthy',
-      handler: () => void seen.push('healthy'),
-    });
+    const b = await (await env.client()).subscribe<Payload>(
+      loose<Payload>({
+        ...common,
+        consumer: 'healthy',
+        handler: () => void seen.push('healthy'),
+      }),
+    );
     subscriptions.push(b);
     await client.producer().publish(topic, { type: 't', key: 'k', payload: { name: 'x' } });
     await waitFor(() => seen.includes('healthy'), {
@@ -219,16 +222,18 @@ describe('progressTimeoutMs: a stalled replica gives its work up', () => {
         return never();
       },
     };
-    const a = await client.subscribe(stuck);
+    const a = await client.subscribe(loose(stuck));
     subscriptions.push(a);
     onNext(a, 'consumer.stalled', (payload) => void stalled.push(payload));
     await client.producer().publish(topic, { type: 't', key: 'k', payload: { name: 'x' } });
     await waitFor(() => seen.includes('stuck'), { description: 'the stuck replica took it' });
-    const b = await (await env.client()).subscribe<Payload>({
-      ...common,
-      consumer: 'healthy',
-      handler: () => void seen.push('healthy'),
-    });
+    const b = await (await env.client()).subscribe<Payload>(
+      loose<Payload>({
+        ...common,
+        consumer: 'healthy',
+        handler: () => void seen.push('healthy'),
+      }),
+    );
     subscriptions.push(b);
     await waitFor(() => seen.includes('healthy'), {
       description: 'the healthy replica to claim and handle the event',

@@ -2,6 +2,7 @@ import { sleep, uniqueName, waitFor } from '@redstream/testkit';
 import { describe, expect, it } from 'vitest';
 import type { StreamClient } from '../src/index.js';
 import { useCluster } from './helpers/cluster.js';
+import { loose } from './helpers/loose-options.js';
 import { pendingOf } from './helpers/pending.js';
 import { useRedis } from './helpers/redis.js';
 import { FAST } from './helpers/settle-contracts.js';
@@ -45,23 +46,25 @@ describe.each(targets)('maxInFlight in ordering none on $target', ({ env }) => {
     let running = 0;
     let maxRunning = 0;
     let handled = 0;
-    const subscription = await client.subscribe({
-      ...FAST.none,
-      topic,
-      group: 'g',
-      consumer: 'c',
-      ordering: 'none',
-      batchSize: 10,
-      maxInFlight: 50,
-      concurrency: 1000,
-      handler: async () => {
-        running++;
-        maxRunning = Math.max(maxRunning, running);
-        if (!releaseAll) await new Promise<void>((resume) => held.push(resume));
-        running--;
-        handled++;
-      },
-    });
+    const subscription = await client.subscribe(
+      loose({
+        ...FAST.none,
+        topic,
+        group: 'g',
+        consumer: 'c',
+        ordering: 'none',
+        batchSize: 10,
+        maxInFlight: 50,
+        concurrency: 1000,
+        handler: async () => {
+          running++;
+          maxRunning = Math.max(maxRunning, running);
+          if (!releaseAll) await new Promise<void>((resume) => held.push(resume));
+          running--;
+          handled++;
+        },
+      }),
+    );
     await waitFor(() => running >= 50, {
       description: 'the first reads running',
       timeoutMs: 15_000,

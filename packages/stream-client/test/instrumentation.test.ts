@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { NonRetriableError, type StreamClient } from '../src/index.js';
+import { loose } from './helpers/loose-options.js';
 import { useRedis } from './helpers/redis.js';
 import {
   deadLettersOf,
@@ -44,18 +45,20 @@ describe.each(MODES)('instrumentation (ordering %s)', (ordering) => {
     const release = gate();
     let started = 0;
     let handled = 0;
-    const subscription = await client.subscribe({
-      ...FAST[ordering],
-      topic,
-      group: 'g',
-      consumer: 'c',
-      ordering,
-      handler: async () => {
-        started++;
-        await release.wait;
-        handled++;
-      },
-    });
+    const subscription = await client.subscribe(
+      loose({
+        ...FAST[ordering],
+        topic,
+        group: 'g',
+        consumer: 'c',
+        ordering,
+        handler: async () => {
+          started++;
+          await release.wait;
+          handled++;
+        },
+      }),
+    );
     await client.producer().publishMany(
       topic,
       Array.from({ length: 10 }, (_, n) => ({ type: 't', key: `k${n}`, payload: { n } })),
@@ -84,18 +87,20 @@ describe.each(MODES)('instrumentation (ordering %s)', (ordering) => {
     const stream = client.keys.partitionStream(topic, 0);
     const failed: string[] = [];
     const deadLettered: string[] = [];
-    const subscription = await client.subscribe({
-      ...FAST[ordering],
-      topic,
-      group: 'g',
-      consumer: 'c',
-      ordering,
-      handler: async (_event, ctx) => {
-        // Someone else (an operator, another tool) acks it while the handler runs.
-        await client.redis.xack(stream, 'g', ctx.entryId);
-        throw new NonRetriableError('refused');
-      },
-    });
+    const subscription = await client.subscribe(
+      loose({
+        ...FAST[ordering],
+        topic,
+        group: 'g',
+        consumer: 'c',
+        ordering,
+        handler: async (_event, ctx) => {
+          // Someone else (an operator, another tool) acks it while the handler runs.
+          await client.redis.xack(stream, 'g', ctx.entryId);
+          throw new NonRetriableError('refused');
+        },
+      }),
+    );
     subscription.on('consumer.failed', ({ entryId }) => void failed.push(entryId));
     subscription.on('consumer.dead-lettered', ({ entryId, reason }) =>
       deadLettered.push(`${entryId}:${reason}`),
@@ -131,14 +136,16 @@ describe.each(MODES)('instrumentation (ordering %s)', (ordering) => {
       const topic = await newTopic(client);
       const stream = client.keys.partitionStream(topic, 0);
       await client
-        .subscribe({
-          ...FAST[ordering],
-          topic,
-          group: 'g',
-          consumer: 'probe',
-          ordering,
-          handler: () => {},
-        })
+        .subscribe(
+          loose({
+            ...FAST[ordering],
+            topic,
+            group: 'g',
+            consumer: 'probe',
+            ordering,
+            handler: () => {},
+          }),
+        )
         .then((s) => s.close());
       const trimmed = await client.producer().publishMany(
         topic,
@@ -156,16 +163,18 @@ describe.each(MODES)('instrumentation (ordering %s)', (ordering) => {
       const consumerClient = await env.client({ logger });
       const handled: number[] = [];
       const skipped: NextConsumerEvents['consumer.skipped'][] = [];
-      const sub = await consumerClient.subscribe<{ n: number }>({
-        ...FAST[ordering],
-        // Ordering none: pending entries of others are claimed at once.
-        ...(ordering === 'none' ? { claimIdleMs: 100, claimIntervalMs: 100 } : {}),
-        topic,
-        group: 'g',
-        consumer: 'c',
-        ordering,
-        handler: (event) => void handled.push(event.payload.n),
-      });
+      const sub = await consumerClient.subscribe<{ n: number }>(
+        loose<{ n: number }>({
+          ...FAST[ordering],
+          // Ordering none: pending entries of others are claimed at once.
+          ...(ordering === 'none' ? { claimIdleMs: 100, claimIntervalMs: 100 } : {}),
+          topic,
+          group: 'g',
+          consumer: 'c',
+          ordering,
+          handler: (event) => void handled.push(event.payload.n),
+        }),
+      );
       onNext(sub, 'consumer.skipped', (payload) => void skipped.push(payload));
       await waitFor(
         async () =>
@@ -196,16 +205,18 @@ describe('consumer.partition.lost (ordering key)', () => {
     const client = await env.client();
     const topic = await newTopic(client, 2);
     const lost: Array<{ partition: number; epoch: number; reason: string }> = [];
-    const subscription = await client.subscribe({
-      ...FAST.key,
-      topic,
-      group: 'g',
-      consumer: 'c',
-      ordering: 'key',
-      concurrency: 50,
-      drainTimeoutMs: 1000,
-      handler: () => sleep(300),
-    });
+    const subscription = await client.subscribe(
+      loose({
+        ...FAST.key,
+        topic,
+        group: 'g',
+        consumer: 'c',
+        ordering: 'key',
+        concurrency: 50,
+        drainTimeoutMs: 1000,
+        handler: () => sleep(300),
+      }),
+    );
     subscription.on('consumer.partition.lost', (payload) => void lost.push(payload));
     await waitFor(() => subscription.ownedPartitions.length === 2, {
       description: 'both partitions owned',
@@ -255,14 +266,16 @@ describe.each(MODES)('consumer.connection.error (ordering %s, private Redis)', (
     const topic = await newTopic(admin, 2);
     const handled: number[] = [];
     const errors: string[] = [];
-    const subscription = await client.subscribe<{ n: number }>({
-      ...FAST[ordering],
-      topic,
-      group: 'g',
-      consumer: 'c',
-      ordering,
-      handler: (event) => void handled.push(event.payload.n),
-    });
+    const subscription = await client.subscribe<{ n: number }>(
+      loose<{ n: number }>({
+        ...FAST[ordering],
+        topic,
+        group: 'g',
+        consumer: 'c',
+        ordering,
+        handler: (event) => void handled.push(event.payload.n),
+      }),
+    );
     subscription.on('consumer.connection.error', ({ error }) => void errors.push(error.message));
     await admin.producer().publish(topic, { type: 't', key: 'k', payload: { n: 1 } });
     await waitFor(() => handled.includes(1), { description: 'the first event' });

@@ -2,6 +2,7 @@ import { sleep, uniqueName, waitFor } from '@redstream/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { partitionFor, type SubscribeOptions, type Subscription } from '../src/index.js';
 import { deadLetterSummary } from './helpers/handler-runs.js';
+import { loose } from './helpers/loose-options.js';
 import { useRedis } from './helpers/redis.js';
 import { sequencedEvents } from './helpers/sequenced-events.js';
 
@@ -41,27 +42,29 @@ async function poisonedReplica(
   /** Entry (partition/id) -> partition of every event of another key whose handler succeeded. */
   const handled = new Map<string, number>();
   const blocked: string[] = [];
-  const subscription = await client.subscribe<{ key: string; seq: number }>({
-    topic,
-    group: 'g',
-    consumer: 'solo',
-    ordering: 'key',
-    sessionTimeoutMs: 3000,
-    heartbeatIntervalMs: 300,
-    drainTimeoutMs: 2000,
-    ...options,
-    handler: (event, ctx) => {
-      runs.push({
-        key: event.payload.key,
-        entryId: ctx.entryId,
-        attempt: ctx.attempt,
-        partition: ctx.partition,
-      });
-      if (event.payload.key === POISON) throw new Error('poison: this handler always fails');
-      // Entry ids are per stream: partitions appended in the same millisecond share ids.
-      handled.set(`${ctx.partition}/${ctx.entryId}`, ctx.partition);
-    },
-  });
+  const subscription = await client.subscribe<{ key: string; seq: number }>(
+    loose({
+      topic,
+      group: 'g',
+      consumer: 'solo',
+      ordering: 'key',
+      sessionTimeoutMs: 3000,
+      heartbeatIntervalMs: 300,
+      drainTimeoutMs: 2000,
+      ...options,
+      handler: (event, ctx) => {
+        runs.push({
+          key: event.payload.key,
+          entryId: ctx.entryId,
+          attempt: ctx.attempt,
+          partition: ctx.partition,
+        });
+        if (event.payload.key === POISON) throw new Error('poison: this handler always fails');
+        // Entry ids are per stream: partitions appended in the same millisecond share ids.
+        handled.set(`${ctx.partition}/${ctx.entryId}`, ctx.partition);
+      },
+    }),
+  );
   subscriptions.push(subscription);
   subscription.on('consumer.key.blocked', ({ key }) => blocked.push(key));
   await waitFor(() => subscription.ownedPartitions.length === partitions, {

@@ -1,6 +1,7 @@
 import { sleep, uniqueName, waitFor } from '@redstream/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Subscription } from '../src/index.js';
+import { loose } from './helpers/loose-options.js';
 import { useRedis } from './helpers/redis.js';
 
 // Findings of an adversarial review of the ordered consumer and settlement, each kept as the
@@ -144,22 +145,24 @@ describe('review findings: ordered consumption', () => {
       const topic = uniqueName('rv2');
       await client.ensureTopic(topic, { partitions: 1 });
       const attempts: number[] = [];
-      const s = await client.subscribe<Payload>({
-        topic,
-        group: 'g',
-        consumer: 'c',
-        ordering,
-        maxDeliveries: 3,
-        retryBackoff: { baseMs: 20, maxMs: 50 },
-        ...(ordering === 'key' ? { sessionTimeoutMs: 3000, heartbeatIntervalMs: 300 } : {}),
-        handler: (_event, ctx) => {
-          attempts.push(ctx.attempt);
-          const good = ctx.stateKey('good');
-          // Passes the client's isInteger and the script's toInteger, but Redis 7 answers
-          // "ERR invalid expire time" (seconds * 1000 overflows).
-          ctx.effects.hincrby(good, 'n', 1).command('EXPIRE', good, '10000000000000000');
-        },
-      });
+      const s = await client.subscribe<Payload>(
+        loose<Payload>({
+          topic,
+          group: 'g',
+          consumer: 'c',
+          ordering,
+          maxDeliveries: 3,
+          retryBackoff: { baseMs: 20, maxMs: 50 },
+          ...(ordering === 'key' ? { sessionTimeoutMs: 3000, heartbeatIntervalMs: 300 } : {}),
+          handler: (_event, ctx) => {
+            attempts.push(ctx.attempt);
+            const good = ctx.stateKey('good');
+            // Passes the client's isInteger and the script's toInteger, but Redis 7 answers
+            // "ERR invalid expire time" (seconds * 1000 overflows).
+            ctx.effects.hincrby(good, 'n', 1).command('EXPIRE', good, '10000000000000000');
+          },
+        }),
+      );
       subscriptions.push(s);
       await client
         .producer()

@@ -2,6 +2,7 @@ import { sleep, uniqueName, waitFor } from '@redstream/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { StreamClient } from '../src/index.js';
 import { useCluster } from './helpers/cluster.js';
+import { loose } from './helpers/loose-options.js';
 import { pendingOf } from './helpers/pending.js';
 import { useRedis } from './helpers/redis.js';
 import { FAST, killConnectionsNamed, MODES } from './helpers/settle-contracts.js';
@@ -24,13 +25,15 @@ const total = 60;
 async function topicWithEvents(client: StreamClient): Promise<string> {
   const topic = uniqueName('pend');
   await client.ensureTopic(topic, { partitions });
-  const probe = await client.subscribe({
-    ...FAST.none,
-    topic,
-    group: 'g',
-    consumer: 'probe',
-    handler: () => {},
-  });
+  const probe = await client.subscribe(
+    loose({
+      ...FAST.none,
+      topic,
+      group: 'g',
+      consumer: 'probe',
+      handler: () => {},
+    }),
+  );
   await probe.close();
   await client.producer().publishMany(
     topic,
@@ -85,13 +88,15 @@ describe.each(targets)(
       const read = await readAs(client, topic, 'c');
       expect(nonEmptyPartitions(read)).toBeGreaterThan(1);
       const handled = new Set<number>();
-      const subscription = await (await env.client()).subscribe<{ n: number }>({
-        ...recovery,
-        topic,
-        group: 'g',
-        consumer: 'c',
-        handler: (event) => void handled.add(event.payload.n),
-      });
+      const subscription = await (await env.client()).subscribe<{ n: number }>(
+        loose<{ n: number }>({
+          ...recovery,
+          topic,
+          group: 'g',
+          consumer: 'c',
+          handler: (event) => void handled.add(event.payload.n),
+        }),
+      );
       await waitFor(() => handled.size === total, {
         description: `all ${total} handled`,
         timeoutMs: 10_000,
@@ -113,13 +118,15 @@ describe.each(targets)(
       const handled = new Set<number>();
       const subscription = await (await env.client({ clientName: 'victim8' })).subscribe<{
         n: number;
-      }>({
-        ...recovery,
-        topic,
-        group: 'g',
-        consumer: 'c',
-        handler: (event) => void handled.add(event.payload.n),
-      });
+      }>(
+        loose<{ n: number }>({
+          ...recovery,
+          topic,
+          group: 'g',
+          consumer: 'c',
+          handler: (event) => void handled.add(event.payload.n),
+        }),
+      );
       await sleep(500);
       // Now they are pending in 'c', which never saw them: what a reply lost with a dropped
       // connection leaves behind. Then the connections drop.
@@ -156,14 +163,16 @@ describe.each(MODES)(
       const topic = uniqueName('regroup');
       await admin.ensureTopic(topic, { partitions: 1 });
       const handled: number[] = [];
-      const subscription = await client.subscribe<{ n: number }>({
-        ...FAST[ordering],
-        topic,
-        group: 'g',
-        consumer: 'c',
-        ordering,
-        handler: (event) => void handled.push(event.payload.n),
-      });
+      const subscription = await client.subscribe<{ n: number }>(
+        loose<{ n: number }>({
+          ...FAST[ordering],
+          topic,
+          group: 'g',
+          consumer: 'c',
+          ordering,
+          handler: (event) => void handled.push(event.payload.n),
+        }),
+      );
       await admin.producer().publish(topic, { type: 't', key: 'k', payload: { n: 1 } });
       await waitFor(() => handled.includes(1), { description: 'the first event' });
 

@@ -2,6 +2,7 @@ import { sleep, uniqueName, waitFor } from '@redstream/testkit';
 import { describe, expect, it } from 'vitest';
 import type { Effects, HandlerContext, StreamClient } from '../src/index.js';
 import { useCluster } from './helpers/cluster.js';
+import { loose } from './helpers/loose-options.js';
 import { useRedis } from './helpers/redis.js';
 import { deadLettersOf, FAST, MODES, type Ordering } from './helpers/settle-contracts.js';
 
@@ -86,29 +87,31 @@ describe.each(MODES)(
         const attempts: number[] = [];
         /** ordering key retries in place: on each retry the entry must still be pending. */
         const pendingOnRetry: boolean[] = [];
-        const subscription = await client.subscribe<Payload>({
-          ...FAST[ordering],
-          topic,
-          group: 'g',
-          consumer: 'c',
-          ordering,
-          maxDeliveries,
-          retryBackoff: { baseMs: 50, maxMs: 100 },
-          handler: async (_event, ctx) => {
-            attempts.push(ctx.attempt);
-            if (ordering === 'key' && ctx.attempt > 1) {
-              const rows = (await ctx.redis.xpending(
-                stream,
-                'g',
-                ctx.entryId,
-                ctx.entryId,
-                1,
-              )) as unknown[];
-              pendingOnRetry.push(rows.length === 1);
-            }
-            failure.queue(ctx.effects, ctx);
-          },
-        });
+        const subscription = await client.subscribe<Payload>(
+          loose<Payload>({
+            ...FAST[ordering],
+            topic,
+            group: 'g',
+            consumer: 'c',
+            ordering,
+            maxDeliveries,
+            retryBackoff: { baseMs: 50, maxMs: 100 },
+            handler: async (_event, ctx) => {
+              attempts.push(ctx.attempt);
+              if (ordering === 'key' && ctx.attempt > 1) {
+                const rows = (await ctx.redis.xpending(
+                  stream,
+                  'g',
+                  ctx.entryId,
+                  ctx.entryId,
+                  1,
+                )) as unknown[];
+                pendingOnRetry.push(rows.length === 1);
+              }
+              failure.queue(ctx.effects, ctx);
+            },
+          }),
+        );
         const [published] = await client
           .producer()
           .publishMany(topic, [{ type: 'fx', key: 'k', payload: { n: 1 } }]);
@@ -173,20 +176,22 @@ describe.each(MODES)(
       const topic = uniqueName('fx');
       await client.ensureTopic(topic, { partitions: 1 });
       let handled = 0;
-      const subscription = await client.subscribe({
-        ...FAST[ordering],
-        topic,
-        group: 'g',
-        consumer: 'c',
-        ordering,
-        handler: (_event, ctx) => {
-          ctx.effects
-            .set(ctx.stateKey('v'), '\u0000k4')
-            .rpush(ctx.stateKey('l'), '\u0000k5', 'x', '\u0000k9')
-            .hset(ctx.stateKey('h'), { '\u0000k4': '\u0000k6' });
-          handled++;
-        },
-      });
+      const subscription = await client.subscribe(
+        loose({
+          ...FAST[ordering],
+          topic,
+          group: 'g',
+          consumer: 'c',
+          ordering,
+          handler: (_event, ctx) => {
+            ctx.effects
+              .set(ctx.stateKey('v'), '\u0000k4')
+              .rpush(ctx.stateKey('l'), '\u0000k5', 'x', '\u0000k9')
+              .hset(ctx.stateKey('h'), { '\u0000k4': '\u0000k6' });
+            handled++;
+          },
+        }),
+      );
       await client.producer().publish(topic, { type: 'fx', key: 'k', payload: {} });
       await waitFor(
         async () => handled > 0 && (await client.redis.exists(client.keys.state(topic, 0, 'v'))),
@@ -226,18 +231,20 @@ describe('an ack batch beyond what one script call can unpack (ordering key, sin
         })),
       );
     const calls = new Map<number, number>();
-    const subscription = await client.subscribe<Payload>({
-      ...FAST.key,
-      topic,
-      group: 'g',
-      consumer: 'c',
-      ordering: 'key',
-      batchSize: total,
-      maxInFlight: total,
-      concurrency: total,
-      // Synchronous: every handler of the read settles in the same tick, one ack batch.
-      handler: (event) => void calls.set(event.payload.n, (calls.get(event.payload.n) ?? 0) + 1),
-    });
+    const subscription = await client.subscribe<Payload>(
+      loose<Payload>({
+        ...FAST.key,
+        topic,
+        group: 'g',
+        consumer: 'c',
+        ordering: 'key',
+        batchSize: total,
+        maxInFlight: total,
+        concurrency: total,
+        // Synchronous: every handler of the read settles in the same tick, one ack batch.
+        handler: (event) => void calls.set(event.payload.n, (calls.get(event.payload.n) ?? 0) + 1),
+      }),
+    );
     const stream = client.keys.partitionStream(topic, 0);
     const pending = async () => Number(((await client.redis.xpending(stream, 'g')) as [number])[0]);
     await waitFor(async () => calls.size === total && (await pending()) === 0, {
@@ -269,20 +276,22 @@ describe.each(MODES)(
       expect(await slot(otherKey)).not.toBe(await slot(stream));
       const maxDeliveries = 3;
       const attempts = new Map<number, number>();
-      const subscription = await client.subscribe<Payload>({
-        ...FAST[ordering],
-        topic,
-        group: 'g',
-        consumer: 'c',
-        ordering,
-        maxDeliveries,
-        retryBackoff: { baseMs: 50, maxMs: 100 },
-        handler: (event, ctx) => {
-          attempts.set(event.payload.n, (attempts.get(event.payload.n) ?? 0) + 1);
-          ctx.effects.hincrby(ctx.stateKey('good'), `n${event.payload.n}`, 1);
-          if (event.payload.n === 1) ctx.effects.incrby(otherKey, 1);
-        },
-      });
+      const subscription = await client.subscribe<Payload>(
+        loose<Payload>({
+          ...FAST[ordering],
+          topic,
+          group: 'g',
+          consumer: 'c',
+          ordering,
+          maxDeliveries,
+          retryBackoff: { baseMs: 50, maxMs: 100 },
+          handler: (event, ctx) => {
+            attempts.set(event.payload.n, (attempts.get(event.payload.n) ?? 0) + 1);
+            ctx.effects.hincrby(ctx.stateKey('good'), `n${event.payload.n}`, 1);
+            if (event.payload.n === 1) ctx.effects.incrby(otherKey, 1);
+          },
+        }),
+      );
       // Same key: in ordering key the second waits for the first to be settled.
       await client.producer().publish(topic, { type: 'x', key: 'k', payload: { n: 1 } });
       await client.producer().publish(topic, { type: 'x', key: 'k', payload: { n: 2 } });

@@ -50,17 +50,18 @@ export async function startOrderWorker(
     topic: config.topic,
     group: config.group,
     consumer: config.consumerName,
-    ordering: config.ordering,
     ...(config.partitions !== undefined ? { partitions: config.partitions } : {}),
     concurrency: config.concurrency,
     maxDeliveries: config.maxDeliveries,
     startFrom: config.startFrom,
+    // The ordering and the options only its mode reads, together, so the types can check them.
     ...(config.ordering === 'key'
       ? {
+          ordering: 'key' as const,
           sessionTimeoutMs: config.sessionTimeoutMs,
           heartbeatIntervalMs: config.heartbeatIntervalMs,
         }
-      : { claimIdleMs: config.claimIdleMs }),
+      : { ordering: 'none' as const, claimIdleMs: config.claimIdleMs }),
     drainTimeoutMs: Math.max(500, config.shutdownGraceMs - SHUTDOWN_MARGIN_MS),
     handlerTimeoutMs: config.handlerTimeoutMs,
     progressTimeoutMs: config.progressTimeoutMs,

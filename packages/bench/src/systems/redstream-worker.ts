@@ -59,13 +59,14 @@ runWorker('redstream', {
       topic: task.topic,
       group: task.group,
       consumer: task.consumer,
-      ordering: task.ordering,
       batchSize: task.readBatch,
       concurrency: task.concurrency,
       maxInFlight: task.maxInFlight,
       blockMs: task.blockMs,
       // Membership settles before the run starts; a faster heartbeat only shortens that wait.
-      ...(task.ordering === 'key' ? { heartbeatIntervalMs: 200, sessionTimeoutMs: 5000 } : {}),
+      ...(task.ordering === 'key'
+        ? { ordering: 'key' as const, heartbeatIntervalMs: 200, sessionTimeoutMs: 5000 }
+        : { ordering: 'none' as const }),
       handler: (event) => {
         tally.handle(event.payload);
       },

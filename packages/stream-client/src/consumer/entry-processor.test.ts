@@ -1,6 +1,7 @@
 import { createCodec } from '@redstream/codec';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import { loose } from '../../test/helpers/loose-options.js';
 import { EffectsFailedError, NonRetriableError } from '../errors.js';
 import { RedisKeys } from '../keys.js';
 import { ConsumerMetrics } from './consumer-metrics.js';
@@ -34,15 +35,17 @@ function setup(
     drain: async () => {},
   };
   const codec = createCodec();
-  const options = resolveSubscribeOptions({
-    topic: 't',
-    group: 'g',
-    consumer: 'c',
-    handler,
-    maxDeliveries: 3,
-    ...(retryMode === 'in-place' ? { ordering: 'key' as const } : {}),
-    ...extra,
-  });
+  const options = resolveSubscribeOptions(
+    loose({
+      topic: 't',
+      group: 'g',
+      consumer: 'c',
+      handler,
+      maxDeliveries: 3,
+      ...(retryMode === 'in-place' ? { ordering: 'key' as const } : {}),
+      ...extra,
+    }),
+  );
   const processor = new EntryProcessor({
     options: options as never,
     codec,

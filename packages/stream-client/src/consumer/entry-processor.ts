@@ -9,6 +9,7 @@ import {
   HandlerTimeoutError,
   InvalidEffectError,
   NonRetriableError,
+  UnroutableEventError,
 } from '../errors.js';
 import type { RedisKeys } from '../keys.js';
 import { ScriptStatus } from '../scripts/script-status.js';
@@ -255,7 +256,10 @@ export class EntryProcessor {
       const error = toError(caught);
       const outcome = this.handleFailure(entry, event, error, attempt);
       if (!(error instanceof HandlerTimeoutError)) return outcome;
-      return outcome.then((settled) => ({ ...settled, stillRunning: result }));
+      // A timeout middleware hands over the run it gave up on; the processor's own timer
+      // gave up on `result` itself.
+      const stillRunning = error.stillRunning ?? result;
+      return outcome.then((settled) => ({ ...settled, stillRunning }));
     } finally {
       clearTimeout(timer);
       this.runEnded();
@@ -559,6 +563,7 @@ export class EntryProcessor {
 function failureReason(error: Error, retriable: boolean): DeadLetterReason {
   if (error instanceof EffectsFailedError || error instanceof InvalidEffectError)
     return 'effects-failed';
+  if (error instanceof UnroutableEventError) return 'no-handler';
   if (!retriable) return 'non-retriable';
   if (error instanceof HandlerTimeoutError) return 'timeout';
   return 'max-deliveries';

@@ -184,3 +184,12 @@ export function traceFields(event: { headers: Readonly<Record<string, string>> }
   const correlationId = event.headers['correlation-id'] ?? event.headers.correlationId;
   return { ...(traceId ? { traceId } : {}), ...(correlationId ? { correlationId } : {}) };
 }
+
+/**
+ * Aborts the run behind a handler context (its `signal`), for middleware that gives up on a
+ * run (the timeout middleware). A context made elsewhere (a test's own object) has no run.
+ */
+export function abortHandlerRun(context: HandlerContext, reason: unknown): void {
+  const run = context as Partial<RunContext>;
+  if (typeof run.abortRun === 'function') run.abortRun(reason);
+}

@@ -2,7 +2,10 @@ import { hostname } from 'node:os';
 import type { DecodedEvent } from '@redstream/codec';
 import { InvalidOptionError } from '../errors.js';
 import { assertName } from '../names.js';
+import { BatchCollector, type BatchHandler, type BatchOptions } from './batch-collector.js';
 import type { HandlerContext } from './handler-context.js';
+import { type HandlerMap, routeByType } from './handler-routing.js';
+import { applyMiddleware, type Middleware } from './middleware.js';
 import type { Assignor } from './ordered/assignor.js';
 
 export type EventHandler<P = unknown> = (
@@ -13,14 +16,12 @@ export type EventHandler<P = unknown> = (
 /** Where a new group starts reading. An existing group keeps its position. */
 export type StartPosition = 'beginning' | 'end' | { id: string } | { timestamp: number | Date };
 
-export interface SubscribeOptions<P = unknown> {
+/** What both consumption modes read. */
+export interface CommonSubscribeOptions {
   topic: string;
   group: string;
   /** This replica's name in the group; default `<hostname>-<pid>`. Keep it stable across restarts for static membership. */
   consumer?: string;
-  handler: EventHandler<P>;
-  /** `none`: replicas share every partition, Redis hands each entry to one. `key`: each partition has one owner; one key never runs concurrently. */
-  ordering?: 'none' | 'key';
   /** Checked against the topic's stored partition count. */
   partitions?: number;
   /** Entries per read. */
@@ -30,29 +31,26 @@ export interface SubscribeOptions<P = unknown> {
   /** Handlers running at once in this replica. */
   concurrency?: number;
   /**
-   * Entries read but not yet settled, above which reading pauses (backpressure). Default twice
-   * the batch size: enough to read ahead, small enough that one replica does not hoard entries
-   * the others could be handling.
+   * Entries read but not yet settled (acked, retried or dead-lettered), above which reading
+   * pauses (backpressure). Default twice the batch size: enough to read ahead, small enough
+   * that one replica does not hoard entries the others could be handling.
    */
   maxInFlight?: number;
+  /**
+   * Where a new group starts reading, in every partition; an existing group keeps its
+   * position. `{ id }`: entries after that id (exclusive), the same id in each partition
+   * stream. `{ timestamp }`: entries appended at or after that time (the Redis server's time
+   * at append, which entry ids carry).
+   */
   startFrom?: StartPosition;
   /** Deliveries (first + retries) before an entry is dead-lettered. */
   maxDeliveries?: number;
   /** Retry backoff: exponential from `baseMs`, capped at `maxMs`, with full jitter. */
   retryBackoff?: { baseMs?: number; maxMs?: number };
-  /** `ordering: 'none'`: entries idle this long in a dead or stuck replica are claimed. */
-  claimIdleMs?: number;
-  claimIntervalMs?: number;
   /** Mark every settled event done (dedupe by event id per group), even without effects. */
   effectivelyOnce?: boolean;
   /** How long dedupe markers are kept. */
   dedupeWindowMs?: number;
-  /**
-   * ordering none: consumer names idle this long with nothing pending are deleted from the
-   * group (departed replicas). A name with pending entries is never deleted. Default
-   * max(4 x claimIdleMs, 60 s).
-   */
-  forgetConsumersAfterMs?: number;
   /**
    * close() (and a rebalance) waits this long for running handlers, then aborts their
    * `ctx.signal`. Ordering key keeps renewing the partition's lease while it waits, so a
@@ -76,18 +74,111 @@ export interface SubscribeOptions<P = unknown> {
   progressTimeoutMs?: number;
   /** When the group vanished (DEL, FLUSHALL, restart without persistence): recreate it reading from here. */
   recreateGroupFrom?: 'beginning' | 'end';
-  /** `ordering: 'key'`: a member is dead after this long without a heartbeat; also the lease TTL. */
-  sessionTimeoutMs?: number;
-  heartbeatIntervalMs?: number;
-  assignor?: Assignor;
-  /** `ordering: 'key'`: after maxDeliveries, dead-letter and move on, or keep the key blocked (alerting). */
-  onRetriesExhausted?: 'dead-letter' | 'block-key';
   /** Max approximate length of each partition's dead-letter stream. */
   deadLetterMaxLen?: number;
 }
 
+/** How events reach your code: exactly one of `handler`, `handlers` or `batchHandler`. */
+export type HandlerOptions<P = unknown> =
+  | {
+      /** Every event. */
+      handler: EventHandler<P>;
+      /** Wraps the handler; the first is the outermost (see `timeout`, `throttle`). */
+      middleware?: readonly Middleware[];
+      handlers?: never;
+      fallback?: never;
+      batchHandler?: never;
+      batch?: never;
+    }
+  | {
+      /** A handler per event type (`TypedHandlers<typeof registry>` types each payload). */
+      handlers: HandlerMap;
+      /** Events of a type `handlers` lacks; without it they are dead-lettered (`no-handler`). */
+      fallback?: EventHandler<P>;
+      middleware?: readonly Middleware[];
+      handler?: never;
+      batchHandler?: never;
+      batch?: never;
+    }
+  | {
+      /** Events of one partition at a time, for sinks that write in bulk. */
+      batchHandler: BatchHandler<P>;
+      batch?: BatchOptions;
+      handler?: never;
+      handlers?: never;
+      fallback?: never;
+      middleware?: never;
+    };
+
+/** `ordering: 'none'` (the default): replicas share every partition, Redis hands each entry to one. */
+export interface UnorderedSubscribeOptions {
+  ordering?: 'none';
+  /** Entries idle this long in a dead or stuck replica are claimed. */
+  claimIdleMs?: number;
+  claimIntervalMs?: number;
+  /**
+   * Consumer names idle this long with nothing pending are deleted from the group (departed
+   * replicas). A name with pending entries is never deleted. Default max(4 x claimIdleMs, 60 s).
+   */
+  forgetConsumersAfterMs?: number;
+  sessionTimeoutMs?: never;
+  heartbeatIntervalMs?: never;
+  assignor?: never;
+  onRetriesExhausted?: never;
+}
+
+/** `ordering: 'key'`: each partition has one owner; one key never runs concurrently. */
+export interface OrderedSubscribeOptions {
+  ordering: 'key';
+  /** A member is dead after this long without a heartbeat; also the lease TTL. */
+  sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+  assignor?: Assignor;
+  /** After maxDeliveries, dead-letter and move on, or keep the key blocked (alerting). */
+  onRetriesExhausted?: 'dead-letter' | 'block-key';
+  claimIdleMs?: never;
+  claimIntervalMs?: never;
+  forgetConsumersAfterMs?: never;
+}
+
+/**
+ * A subscription's options: the common ones, one way to handle events, and the options of the
+ * chosen `ordering` (an option of the other mode is a type error, and refused at runtime).
+ */
+export type SubscribeOptions<P = unknown> = CommonSubscribeOptions &
+  HandlerOptions<P> &
+  (UnorderedSubscribeOptions | OrderedSubscribeOptions);
+
+/** Every option, as resolution sees them (one flat shape; the union above is for callers). */
+export type AllSubscribeOptions<P> = CommonSubscribeOptions & {
+  handler?: EventHandler<P>;
+  handlers?: HandlerMap;
+  fallback?: EventHandler<P>;
+  middleware?: readonly Middleware[];
+  batchHandler?: BatchHandler<P>;
+  batch?: BatchOptions;
+  ordering?: 'none' | 'key';
+  claimIdleMs?: number;
+  claimIntervalMs?: number;
+  forgetConsumersAfterMs?: number;
+  sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+  assignor?: Assignor;
+  onRetriesExhausted?: 'dead-letter' | 'block-key';
+};
+
 export type ResolvedSubscribeOptions<P> = Required<
-  Omit<SubscribeOptions<P>, 'partitions' | 'assignor' | 'retryBackoff'>
+  Omit<
+    AllSubscribeOptions<P>,
+    | 'partitions'
+    | 'assignor'
+    | 'retryBackoff'
+    | 'handlers'
+    | 'fallback'
+    | 'middleware'
+    | 'batchHandler'
+    | 'batch'
+  >
 > & {
   partitions: number | undefined;
   assignor: Assignor | undefined;
@@ -131,6 +222,11 @@ const KNOWN_OPTIONS = new Set<string>([
   'group',
   'consumer',
   'handler',
+  'handlers',
+  'fallback',
+  'middleware',
+  'batchHandler',
+  'batch',
   'ordering',
   'partitions',
   'batchSize',
@@ -175,20 +271,20 @@ function assertKnownOptions(options: object, ordering: unknown): void {
 }
 
 export function resolveSubscribeOptions<P>(
-  options: SubscribeOptions<P>,
+  callerOptions: SubscribeOptions<P>,
 ): ResolvedSubscribeOptions<P> {
-  if (typeof options !== 'object' || options === null)
-    throw new InvalidOptionError('options', 'an object', options);
+  if (typeof callerOptions !== 'object' || callerOptions === null)
+    throw new InvalidOptionError('options', 'an object', callerOptions);
+  const options = callerOptions as AllSubscribeOptions<P>;
   assertKnownOptions(options, options.ordering ?? SUBSCRIBE_DEFAULTS.ordering);
   assertName('topic', options.topic);
   assertName('group', options.group);
   const consumer = options.consumer ?? `${hostname()}-${process.pid}`;
   assertName('consumer', consumer);
-  if (typeof options.handler !== 'function')
-    throw new InvalidOptionError('handler', 'a function', typeof options.handler);
+  const { handlers, fallback, middleware, batchHandler, batch, ...rest } = options;
   const resolved = {
     ...SUBSCRIBE_DEFAULTS,
-    ...stripUndefined(options),
+    ...stripUndefined(rest),
     maxInFlight: options.maxInFlight ?? 2 * (options.batchSize ?? SUBSCRIBE_DEFAULTS.batchSize),
     forgetConsumersAfterMs:
       options.forgetConsumersAfterMs ??
@@ -239,7 +335,84 @@ export function resolveSubscribeOptions<P>(
     );
   }
   startPositionId(resolved.startFrom);
+  resolved.handler = compileHandler(options, resolved) as EventHandler<P>;
   return resolved;
+}
+
+/**
+ * The one per-event handler the consumption modes run, from whichever way the caller chose:
+ * a handler, a map routed by type, or a batch handler; wrapped in the middleware.
+ */
+function compileHandler<P>(
+  options: AllSubscribeOptions<P>,
+  resolved: ResolvedSubscribeOptions<P>,
+): EventHandler {
+  const given = (['handler', 'handlers', 'batchHandler'] as const).filter(
+    (name) => options[name] !== undefined,
+  );
+  if (given.length !== 1)
+    throw new InvalidOptionError(
+      given.length === 0 ? 'handler' : given.join(' and '),
+      'exactly one of handler, handlers or batchHandler',
+      given.length === 0 ? undefined : 'several',
+    );
+  if (options.fallback !== undefined && options.handlers === undefined)
+    throw new InvalidOptionError('fallback', 'only given with handlers', 'a fallback');
+  if (options.batch !== undefined && options.batchHandler === undefined)
+    throw new InvalidOptionError('batch', 'only given with batchHandler', options.batch);
+  if (options.batchHandler !== undefined) {
+    if (typeof options.batchHandler !== 'function')
+      throw new InvalidOptionError('batchHandler', 'a function', typeof options.batchHandler);
+    if (options.middleware !== undefined)
+      throw new InvalidOptionError(
+        'middleware',
+        'not given with batchHandler (it wraps per-event handlers; wrap the batch handler itself)',
+        'middleware',
+      );
+    const maxSize = options.batch?.maxSize ?? resolved.concurrency;
+    const maxWaitMs = options.batch?.maxWaitMs ?? 0;
+    positiveInteger('batch.maxSize', maxSize);
+    nonNegativeInteger('batch.maxWaitMs', maxWaitMs);
+    if (maxSize > resolved.concurrency)
+      throw new InvalidOptionError(
+        'batch.maxSize',
+        `at most concurrency (${resolved.concurrency}): each event of a batch holds a slot`,
+        maxSize,
+      );
+    return new BatchCollector(
+      options.batchHandler as BatchHandler,
+      { topic: resolved.topic, group: resolved.group },
+      maxSize,
+      maxWaitMs,
+    ).handle;
+  }
+  let handler: EventHandler;
+  if (options.handlers !== undefined) {
+    if (typeof options.handlers !== 'object' || options.handlers === null)
+      throw new InvalidOptionError(
+        'handlers',
+        'an object of event type -> handler',
+        options.handlers,
+      );
+    for (const [type, route] of Object.entries(options.handlers))
+      if (route !== undefined && typeof route !== 'function')
+        throw new InvalidOptionError(
+          `handlers[${JSON.stringify(type)}]`,
+          'a function',
+          typeof route,
+        );
+    if (options.fallback !== undefined && typeof options.fallback !== 'function')
+      throw new InvalidOptionError('fallback', 'a function', typeof options.fallback);
+    handler = routeByType(options.handlers, options.fallback as EventHandler | undefined);
+  } else {
+    if (typeof options.handler !== 'function')
+      throw new InvalidOptionError('handler', 'a function', typeof options.handler);
+    handler = options.handler as EventHandler;
+  }
+  if (options.middleware === undefined) return handler;
+  if (!Array.isArray(options.middleware))
+    throw new InvalidOptionError('middleware', 'an array of middleware', options.middleware);
+  return applyMiddleware(handler, options.middleware);
 }
 
 /** The id XGROUP CREATE takes for a start position: entries after it are delivered. */

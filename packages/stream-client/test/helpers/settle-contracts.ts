@@ -1,5 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
-import type { DeadLetter, StreamClient, SubscribeOptions, Subscription } from '../../src/index.js';
+import type { AllSubscribeOptions } from '../../src/consumer/subscribe-options.js';
+import type { DeadLetter, StreamClient, Subscription } from '../../src/index.js';
 
 /**
  * Shared pieces of the issue-14 contract tests (settlement, handler control, bounded close,
@@ -24,7 +25,7 @@ export interface NextSubscribeOptions {
   progressTimeoutMs?: number;
 }
 
-export type SubscribeOptionsNext<P = unknown> = SubscribeOptions<P> & NextSubscribeOptions;
+export type SubscribeOptionsNext<P = unknown> = AllSubscribeOptions<P> & NextSubscribeOptions;
 
 /** Events the fix adds. */
 export interface NextConsumerEvents {
@@ -61,7 +62,7 @@ export function createSubscription<P>(
  * (claimIdleMs and claimIntervalMs are ordering none; sessionTimeoutMs and heartbeatIntervalMs
  * ordering key).
  */
-export const FAST: Record<Ordering, Partial<SubscribeOptions>> = {
+export const FAST: Record<Ordering, Partial<AllSubscribeOptions<unknown>>> = {
   none: { blockMs: 200, claimIdleMs: 1000, claimIntervalMs: 200 },
   key: { blockMs: 200, heartbeatIntervalMs: 100, sessionTimeoutMs: 2000 },
 };

@@ -3,6 +3,7 @@ import { expect } from 'vitest';
 import type { Producer, StreamClient } from '../../src/index.js';
 import { readLedger } from './effects-ledger.js';
 import { ledgerHandler } from './ledger-handler.js';
+import { loose } from './loose-options.js';
 import { sequencedEvents } from './sequenced-events.js';
 
 type Ordering = 'none' | 'key';
@@ -37,17 +38,19 @@ export async function restartsMidRun(scenario: {
   const admin = await connect();
   const topic = uniqueName('topic');
   await admin.ensureTopic(topic, { partitions });
-  const subscription = await (await connect()).subscribe({
-    topic,
-    group: 'g',
-    consumer: 'survivor',
-    ordering,
-    blockMs: 300,
-    ...(ordering === 'key'
-      ? { sessionTimeoutMs: 5000, heartbeatIntervalMs: 300 }
-      : { claimIdleMs: 1000, claimIntervalMs: 300 }),
-    handler: ledgerHandler('survivor', 1),
-  });
+  const subscription = await (await connect()).subscribe(
+    loose({
+      topic,
+      group: 'g',
+      consumer: 'survivor',
+      ordering,
+      blockMs: 300,
+      ...(ordering === 'key'
+        ? { sessionTimeoutMs: 5000, heartbeatIntervalMs: 300 }
+        : { claimIdleMs: 1000, claimIntervalMs: 300 }),
+      handler: ledgerHandler('survivor', 1),
+    }),
+  );
   const producer = (await connect()).producer({ idempotence: 'always' });
   // Explicit ids so a publish retried across a restart cannot append twice.
   const events = sequencedEvents(3000, 60).map((event, i) => ({
@@ -108,17 +111,19 @@ export async function stateVanishesUnderReaders(scenario: {
   await client.ensureTopic(topic, { partitions });
   const seen = new Set<number>();
   const recreated: string[] = [];
-  const subscription = await client.subscribe<{ n: number }>({
-    topic,
-    group: 'g',
-    consumer: 'c',
-    ordering,
-    blockMs: 1000,
-    ...(ordering === 'key'
-      ? { heartbeatIntervalMs: 100, sessionTimeoutMs: 1500 }
-      : { claimIntervalMs: 200 }),
-    handler: (event) => void seen.add(event.payload.n),
-  });
+  const subscription = await client.subscribe<{ n: number }>(
+    loose<{ n: number }>({
+      topic,
+      group: 'g',
+      consumer: 'c',
+      ordering,
+      blockMs: 1000,
+      ...(ordering === 'key'
+        ? { heartbeatIntervalMs: 100, sessionTimeoutMs: 1500 }
+        : { claimIntervalMs: 200 }),
+      handler: (event) => void seen.add(event.payload.n),
+    }),
+  );
   subscription.on('consumer.group.recreated', ({ stream }) => recreated.push(stream));
   const producer = client.producer();
   const publish = (round: number) =>

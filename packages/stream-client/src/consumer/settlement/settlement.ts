@@ -8,7 +8,8 @@ export type DeadLetterReason =
   | 'non-retriable'
   | 'max-deliveries'
   | 'effects-failed'
-  | 'timeout';
+  | 'timeout'
+  | 'no-handler';
 
 export type SettledStatus =
   | typeof ScriptStatus.APPLIED
