@@ -56,6 +56,19 @@ export class PartitionMismatchError extends StreamClientError {
   }
 }
 
+/** The group has not been created on the topic (`admin.createGroup`, or a subscription's start). */
+export class GroupNotFoundError extends StreamClientError {
+  constructor(
+    readonly topic: string,
+    readonly group: string,
+  ) {
+    super(
+      'RS_GROUP_NOT_FOUND',
+      `group ${JSON.stringify(group)} does not exist on topic ${JSON.stringify(topic)}; create it with admin.createGroup or by subscribing`,
+    );
+  }
+}
+
 export class TopicNotFoundError extends StreamClientError {
   constructor(readonly topic: string) {
     super(

@@ -1,6 +1,7 @@
 export type { Codec, CodecOptions, DecodedEvent, EventInput } from '@redstream/codec';
 export type { DeadLetter, DeadLetterQuery, RedriveOptions } from './admin/dead-letters.js';
 export type { ConsumerInfo, GroupLag, PartitionLag } from './admin/group-lag.js';
+export type { GroupPositionChange } from './admin/group-position.js';
 export type { ReplayOptions, ReplayPlan } from './admin/replay.js';
 export {
   type PartitionDescription,
@@ -48,6 +49,7 @@ export {
   EffectsFailedError,
   EvictionPolicyError,
   FencedError,
+  GroupNotFoundError,
   HandlerTimeoutError,
   InvalidEffectError,
   InvalidEventError,
@@ -61,7 +63,7 @@ export {
   UnsupportedServerError,
 } from './errors.js';
 export { RedisKeys } from './keys.js';
-export { murmur2, partitionFor } from './partitioner.js';
+export { murmur2, partitionFor, partitionOfKey } from './partitioner.js';
 export type { ScheduledPublish } from './producer/delayed-delivery.js';
 export {
   Producer,

@@ -9,8 +9,12 @@ export function partitionFor(
   eventId: string,
   partitions: number,
 ): number {
-  const basis = key === null || key === undefined ? eventId : key;
-  return (murmur2(Buffer.from(basis, 'utf8')) & 0x7fffffff) % partitions;
+  return partitionOfKey(key === null || key === undefined ? eventId : key, partitions);
+}
+
+/** The partition of a keyed event: what `partitionFor` gives for any event id with this key. */
+export function partitionOfKey(key: string, partitions: number): number {
+  return (murmur2(Buffer.from(key, 'utf8')) & 0x7fffffff) % partitions;
 }
 
 /** Kafka's `Utils.murmur2` (seed 0x9747b28c), returning a signed 32-bit integer like Java. */

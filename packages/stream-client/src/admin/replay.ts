@@ -3,7 +3,7 @@ import { ensureGroup } from '../consumer/group-recovery.js';
 import { MetadataField } from '../consumer/metadata-fields.js';
 import { compareEntryIds } from '../consumer/stream-entry.js';
 import type { RedisKeys } from '../keys.js';
-import { pairsToRecord } from './reply-parsing.js';
+import { lastDeliveredId } from './group-position.js';
 
 export interface ReplayPlan {
   /** Entries per partition the group will read again. */
@@ -99,16 +99,6 @@ export async function replay(
     }
   }
   return plan;
-}
-
-async function lastDeliveredId(
-  redis: RedisClient,
-  stream: string,
-  group: string,
-): Promise<string | undefined> {
-  const groups = ((await redis.xinfo('GROUPS', stream)) as unknown[]).map(pairsToRecord);
-  const info = groups.find((row) => String(row.name) === group);
-  return info ? String(info['last-delivered-id']) : undefined;
 }
 
 async function countRange(

@@ -1,7 +1,10 @@
 import type { Codec } from '@redstream/codec';
 import type { RedisClient } from '../connection/redis-connection.js';
+import type { StartPosition } from '../consumer/subscribe-options.js';
 import { InvalidOptionError, TopicNotFoundError } from '../errors.js';
 import type { RedisKeys } from '../keys.js';
+import { assertName } from '../names.js';
+import { partitionOfKey } from '../partitioner.js';
 import type { LuaScripts } from '../scripts/lua-scripts.js';
 import type { TopicInfo, TopicRegistry } from '../topics/topic-registry.js';
 import {
@@ -11,6 +14,7 @@ import {
   type RedriveOptions,
 } from './dead-letters.js';
 import { type GroupLag, groupLag } from './group-lag.js';
+import { createGroup, type GroupPositionChange, seekGroup } from './group-position.js';
 import { planReplay, type ReplayOptions, type ReplayPlan, replay } from './replay.js';
 import { pairsToRecord } from './reply-parsing.js';
 import { type PartitionTrim, type TrimOptions, trimTopic } from './trim.js';
@@ -124,6 +128,60 @@ export class StreamAdmin {
     const info = await this.topics.requireTopic(topic);
     await this.redis.sadd(this.keys.groups(topic), group);
     return replay(this.redis, this.keys, topic, group, info.partitions, options);
+  }
+
+  /**
+   * Creates a group on every partition at `position` without consuming (KafkaJS's
+   * `admin.setOffsets` for a new group); where it exists it keeps its position.
+   */
+  async createGroup(
+    topic: string,
+    group: string,
+    position: StartPosition = 'beginning',
+  ): Promise<GroupPositionChange[]> {
+    const info = await this.topics.requireTopic(topic);
+    assertName('group', group);
+    return createGroup(this.redis, this.keys, topic, group, info.partitions, position);
+  }
+
+  /**
+   * Moves a group to a position (an id, a time of append, 'beginning' or 'end') on every
+   * partition, or those given, while its consumers run: they go on from there at their next
+   * read, in order. See docs/ordering.md for what happens to entries in flight.
+   */
+  async seek(
+    topic: string,
+    group: string,
+    position: StartPosition,
+    options: { partitions?: readonly number[] } = {},
+  ): Promise<GroupPositionChange[]> {
+    const info = await this.topics.requireTopic(topic);
+    return seekGroup(
+      this.redis,
+      this.keys,
+      topic,
+      group,
+      info.partitions,
+      position,
+      options.partitions,
+    );
+  }
+
+  /**
+   * The key a handler's `ctx.stateKey(name)` names, for an event with `key` (or on
+   * `partition`): read handler state from outside a handler. Keyless events hash their event
+   * id, so give `{ partition }` (the handler's `ctx.partition`) for those.
+   */
+  async stateKey(
+    topic: string,
+    where: { key: string } | { partition: number },
+    name: string,
+  ): Promise<string> {
+    const info = await this.topics.requireTopic(topic);
+    const partition = 'key' in where ? partitionOfKey(where.key, info.partitions) : where.partition;
+    if (!Number.isInteger(partition) || partition < 0 || partition >= info.partitions)
+      throw new InvalidOptionError('partition', `0 to ${info.partitions - 1}`, partition);
+    return this.keys.state(topic, partition, name);
   }
 
   /**

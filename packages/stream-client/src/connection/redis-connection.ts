@@ -136,6 +136,21 @@ export class RedisConnection {
   }
 
   /**
+   * Ends a blocking read of `reader` early (CLIENT UNBLOCK: it returns as if it timed out).
+   * Best effort: a cluster reader has no single connection id, and its read simply ends
+   * within its BLOCK time.
+   */
+  async interruptBlockingRead(reader: RedisClient): Promise<void> {
+    if (this.cluster) return;
+    try {
+      const id = await this.clientId(reader);
+      if (id !== undefined) await this.commands.client('UNBLOCK', id);
+    } catch {
+      // The read ends within its BLOCK time anyway.
+    }
+  }
+
+  /**
    * How many times the client became ready. A command that spans a change of generation may
    * have run with its reply lost (a group read then delivered a batch nobody saw: it sits in
    * the pending list). Readers compare generations around a read and re-read their pending

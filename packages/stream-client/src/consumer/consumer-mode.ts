@@ -10,4 +10,11 @@ export interface ConsumerMode {
   readonly inFlightCount: number;
   /** Partitions this replica owns (ordering key); every partition for ordering none. */
   readonly ownedPartitions: number[];
+  /** 'all' while the whole subscription is paused, else the partitions paused one by one. */
+  readonly pausedPartitions: number[] | 'all';
+  /** Stops reading (all, or some partitions); resolves once no read of them is in flight. */
+  pauseReading(partitions?: readonly number[]): Promise<void>;
+  resumeReading(partitions?: readonly number[]): void;
+  /** Resolves with the partitions owned once this replica owns its share of the assignment. */
+  whenAssigned(): Promise<number[]>;
 }

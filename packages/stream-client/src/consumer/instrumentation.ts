@@ -51,6 +51,9 @@ export interface ConsumerEvents {
    */
   'consumer.stalled': { runningHandlers: number; sinceMs: number };
   'consumer.claimed': { partition: number; count: number };
+  /** Reading stopped (`partitions` 'all', or the partitions paused one by one now). */
+  'consumer.paused': { partitions: number[] | 'all' };
+  'consumer.resumed': { partitions: number[] | 'all' };
   'consumer.group.recreated': { stream: string; from: string };
   'consumer.connection.error': { error: Error };
   'consumer.rebalance': { members: string[]; assigned: number[]; durationMs?: number };

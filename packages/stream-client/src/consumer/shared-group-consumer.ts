@@ -12,6 +12,7 @@ import { ensureGroup, isNoGroupError, recoverVanishedGroups } from './group-reco
 import { InFlightCounter } from './in-flight-counter.js';
 import type { Instrumentation } from './instrumentation.js';
 import { MetadataField, splitMetadata } from './metadata-fields.js';
+import { PauseControl } from './pause-control.js';
 import { RetryScheduler } from './retry-scheduler.js';
 import { PlainSettlement } from './settlement/plain-settlement.js';
 import { settlesWithin } from './settles-within.js';
@@ -36,7 +37,12 @@ interface Reader {
   streams: string[];
   /** Re-read this consumer's pending entries before new ones (after a lost reply). */
   pendingPassNeeded: boolean;
+  /** The read in flight, if any: pause() waits for it. */
+  activeRead?: Promise<unknown>;
 }
+
+/** How often a paused read loop looks whether it is stopping. */
+const RESUME_POLL_MS = 250;
 
 /** How long close() waits for each of its steps that need Redis. */
 const CLOSE_STEP_TIMEOUT_MS = 1500;
@@ -51,6 +57,7 @@ export class SharedGroupConsumer implements ConsumerMode {
   private readonly streams = new Map<string, StreamRef>();
   private readonly inFlightEntries = new Map<string, InFlightEntry>();
   private readonly inFlight = new InFlightCounter();
+  private readonly pause = new PauseControl();
   private readonly gate: ConcurrencyGate;
   private readonly settlement: PlainSettlement;
   private readonly processor: EntryProcessor;
@@ -105,6 +112,46 @@ export class SharedGroupConsumer implements ConsumerMode {
 
   get ownedPartitions(): number[] {
     return Array.from({ length: this.partitions }, (_, partition) => partition);
+  }
+
+  get pausedPartitions(): number[] | 'all' {
+    return this.pause.isPaused() ? 'all' : [];
+  }
+
+  /**
+   * Stops reading: new entries, retries, this replica's pending pass and claims of other
+   * replicas' entries; resolves once no read is in flight (a blocking read is interrupted).
+   * Entries already read are handled and settled, and their claims kept fresh.
+   */
+  async pauseReading(partitions?: readonly number[]): Promise<void> {
+    if (partitions !== undefined)
+      throw new InvalidOptionError(
+        'partitions',
+        "no value with ordering 'none': every replica reads every partition; pause the whole subscription",
+        partitions,
+      );
+    this.pause.pause();
+    await Promise.all(
+      this.readers.map(async (reader) => {
+        await this.runtime.connection.interruptBlockingRead(reader.client);
+        await reader.activeRead?.catch(() => {});
+      }),
+    );
+  }
+
+  /** Every replica reads every partition: assigned as soon as it runs. */
+  whenAssigned(): Promise<number[]> {
+    return Promise.resolve(this.ownedPartitions);
+  }
+
+  resumeReading(partitions?: readonly number[]): void {
+    if (partitions !== undefined)
+      throw new InvalidOptionError(
+        'partitions',
+        "no value with ordering 'none': resume the whole subscription",
+        partitions,
+      );
+    this.pause.resume();
   }
 
   async start(): Promise<void> {
@@ -203,6 +250,10 @@ export class SharedGroupConsumer implements ConsumerMode {
     while (!this.stopping) {
       try {
         await this.whileStalled();
+        if (this.pause.isPaused()) {
+          await this.pause.waitForResume(RESUME_POLL_MS);
+          continue;
+        }
         if (reader.pendingPassNeeded) {
           reader.pendingPassNeeded = false;
           await this.readOwnPending(reader);
@@ -237,7 +288,7 @@ export class SharedGroupConsumer implements ConsumerMode {
       Math.max(1, Math.floor(fullRead / 2)),
     );
     try {
-      if (this.stopping) return 0;
+      if (this.stopping || this.pause.isPaused()) return 0;
       const generation = this.runtime.connection.generation(reader.client);
       const args: Array<string | number> = ['GROUP', group, consumer, 'COUNT', count];
       if (blockMs > 0) args.push('BLOCK', blockMs);
@@ -246,7 +297,9 @@ export class SharedGroupConsumer implements ConsumerMode {
       const read = reader.client.xreadgroupBuffer as (
         ...a: Array<string | number>
       ) => Promise<unknown>;
-      const reply = (await read.apply(reader.client, args)) as RawReadReply;
+      const reading = read.apply(reader.client, args);
+      reader.activeRead = reading;
+      const reply = (await reading) as RawReadReply;
       // A read spanning a reconnect may have been run twice by ioredis; the first batch is
       // then pending here unseen: read the pending list again (order does not matter here).
       if (this.runtime.connection.generation(reader.client) !== generation)
@@ -293,7 +346,12 @@ export class SharedGroupConsumer implements ConsumerMode {
       const count = await this.inFlight.reservePerStream(keysNow.length, batchSize, maxInFlight);
       let entries: StreamEntry[];
       try {
-        const reply = (await reader.client.xreadgroupBuffer(
+        if (this.pause.isPaused()) {
+          // Paused midway: the pass starts over on resume.
+          reader.pendingPassNeeded = true;
+          return;
+        }
+        const reading = reader.client.xreadgroupBuffer(
           'GROUP',
           group,
           consumer,
@@ -302,7 +360,9 @@ export class SharedGroupConsumer implements ConsumerMode {
           'STREAMS',
           ...keysNow,
           ...cursors.values(),
-        )) as RawReadReply;
+        );
+        reader.activeRead = reading;
+        const reply = (await reading) as RawReadReply;
         entries = parseReadReply(reply, (stream) => this.streams.get(stream)!);
         const seen = new Set<string>();
         for (const entry of entries) {
@@ -379,7 +439,8 @@ export class SharedGroupConsumer implements ConsumerMode {
     if (this.checkProgress()) return;
     try {
       await this.extendRunningClaims();
-      await this.claimIdleEntries();
+      // Claiming reads entries too: not while paused.
+      if (!this.pause.isPaused()) await this.claimIdleEntries();
       await this.retries?.startIfWorkWaits();
       // Cheap but not free (XINFO per stream): every few claim rounds is often enough.
       if (++this.claimRound % 5 === 0) await this.forgetDepartedConsumers();

@@ -15,6 +15,11 @@ export class Subscription {
   private state: SubscriptionState = 'created';
   private starting: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
+  private requestClose: () => void = () => {};
+  /** Resolves when close() is called: what waits on the subscription stops waiting. */
+  private readonly closeRequested = new Promise<void>((resolve) => {
+    this.requestClose = resolve;
+  });
 
   constructor(
     readonly topic: string,
@@ -60,11 +65,62 @@ export class Subscription {
   }
 
   /**
+   * Stops reading: the whole subscription, or (ordering key) some partitions, owned now or
+   * later. Resolves once no read of them is in flight; from then on nothing more is read until
+   * `resume()`. Nothing else stops: leases are renewed and heartbeats sent (no partition moves
+   * and no rebalance happens), and entries already read are handled, retried and settled.
+   * KafkaJS's `consumer.pause()`; BullMQ's `worker.pause()`.
+   */
+  async pause(partitions?: readonly number[]): Promise<void> {
+    if (this.state === 'closed') throw new ClosedError('subscription');
+    await this.mode.pauseReading(partitions);
+    this.instrumentation.emit('consumer.paused', () => ({
+      partitions: this.mode.pausedPartitions,
+    }));
+    this.hooks.log(
+      partitions === undefined ? 'paused' : `paused partitions ${partitions.join(',')}`,
+    );
+  }
+
+  /** Reads again: everything without `partitions` (partitions paused one by one included), or those partitions. */
+  resume(partitions?: readonly number[]): void {
+    if (this.state === 'closed') return;
+    this.mode.resumeReading(partitions);
+    this.instrumentation.emit('consumer.resumed', () => ({
+      partitions: partitions === undefined ? 'all' : [...partitions],
+    }));
+    this.hooks.log(
+      partitions === undefined ? 'resumed' : `resumed partitions ${partitions.join(',')}`,
+    );
+  }
+
+  /** 'all' while the whole subscription is paused, else the partitions paused one by one. */
+  get paused(): number[] | 'all' {
+    return this.mode.pausedPartitions;
+  }
+
+  /**
+   * Resolves with this replica's partitions once it owns its share of the group's assignment:
+   * ordering key, at the end of the first heartbeat after which it holds exactly the
+   * partitions the assignor gives it among the current members (none, with more replicas than
+   * partitions); ordering none, as soon as it runs (every replica reads every partition).
+   * Starts the subscription if it was not started. Rejects when it closes first.
+   */
+  async whenAssigned(): Promise<number[]> {
+    await this.start();
+    return new Promise((resolve, reject) => {
+      void this.closeRequested.then(() => reject(new ClosedError('subscription')));
+      this.mode.whenAssigned().then(resolve, reject);
+    });
+  }
+
+  /**
    * Stops reading, waits for running handlers (up to drainTimeoutMs), settles what finished,
    * releases leases. Bounded whether or not Redis answers: what could not be settled stays
    * pending for the next owner.
    */
   close(): Promise<void> {
+    this.requestClose();
     this.closing ??= this.end();
     return this.closing;
   }

@@ -6,6 +6,7 @@ import type { EntryProcessor } from '../entry-processor.js';
 import type { InFlightCounter } from '../in-flight-counter.js';
 import type { Instrumentation } from '../instrumentation.js';
 import type { FencedSettlement } from '../settlement/fenced-settlement.js';
+import { compareEntryIds } from '../stream-entry.js';
 import type { ResolvedSubscribeOptions } from '../subscribe-options.js';
 import { abortableSleep, sleep } from '../waits.js';
 import type { PartitionLease } from './partition-lease.js';
@@ -95,6 +96,13 @@ export class KeyRunner {
     if (this.stopped || this.known.has(item.entry.id)) return false;
     const lane = this.lanes.get(item.key);
     if (lane?.behindAfter !== undefined) {
+      // Older than where the key's catch-up reads on: the group was moved back (a seek), so
+      // Redis delivers entries again that this key already went past. Read on from before
+      // it, or it would sit in the pending list unseen until the partition moves.
+      if (compareEntryIds(item.entry.id, lane.behindAfter) <= 0) {
+        lane.behindAfter = idBefore(item.entry.id);
+        if (lane.catchingUp) this.deps.requestCatchUp(lane.key);
+      }
       lane.moreBehind = true;
       return false;
     }
@@ -415,6 +423,15 @@ export class KeyRunner {
  * How long a run past handlerTimeoutMs may go on (its signal aborted) before its key and its
  * partition stop waiting for it: as long again as the timeout, at least 2 s.
  */
+/** The greatest stream id below `id`, for an exclusive read that must include `id`. */
+function idBefore(id: string): string {
+  const [ms, seq] = id.split('-') as [string, string | undefined];
+  const sequence = BigInt(seq ?? '0');
+  if (sequence > 0n) return `${ms}-${sequence - 1n}`;
+  const time = BigInt(ms);
+  return time > 0n ? `${time - 1n}-18446744073709551615` : '0-0';
+}
+
 function abandonGraceMs(options: ResolvedSubscribeOptions<unknown>): number {
   return Math.max(2000, options.handlerTimeoutMs);
 }

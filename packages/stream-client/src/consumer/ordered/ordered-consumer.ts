@@ -9,6 +9,7 @@ import { EntryProcessor } from '../entry-processor.js';
 import { ensureGroup } from '../group-recovery.js';
 import { InFlightCounter } from '../in-flight-counter.js';
 import type { Instrumentation } from '../instrumentation.js';
+import { PauseControl } from '../pause-control.js';
 import { FencedSettlement } from '../settlement/fenced-settlement.js';
 import { settlesWithin } from '../settles-within.js';
 import { type ResolvedSubscribeOptions, startPositionId } from '../subscribe-options.js';
@@ -44,6 +45,7 @@ export class OrderedConsumer implements ConsumerMode {
   private readonly assignor: Assignor;
   private readonly gate: ConcurrencyGate;
   private readonly inFlight = new InFlightCounter();
+  private readonly pause = new PauseControl();
   private readonly settlement: FencedSettlement;
   private readonly processor: EntryProcessor;
   private readonly log: Logger;
@@ -57,6 +59,8 @@ export class OrderedConsumer implements ConsumerMode {
   private heartbeatFailures = 0;
   /** Handlers stopped making progress: out of the group until they end. */
   private stalled = false;
+  /** Waiting for this replica to own what the assignment gives it (whenAssigned). */
+  private assignmentWaiters: Array<(owned: number[]) => void> = [];
 
   constructor(
     private readonly runtime: ConsumerRuntime,
@@ -97,6 +101,38 @@ export class OrderedConsumer implements ConsumerMode {
       .filter((worker) => !worker.isRevoking)
       .map((worker) => worker.partition)
       .sort((a, b) => a - b);
+  }
+
+  get pausedPartitions(): number[] | 'all' {
+    return this.pause.isPaused() ? 'all' : this.pause.pausedPartitions;
+  }
+
+  /**
+   * Stops reading the subscription (no partitions given) or some partitions, owned now or
+   * later; resolves once no read of them is in flight. Leases are renewed and heartbeats go
+   * on, so no partition moves; entries already read are handled and settled.
+   */
+  async pauseReading(partitions?: readonly number[]): Promise<void> {
+    this.pause.pause(partitions);
+    const affected = [...this.workers.values()].filter((worker) =>
+      this.pause.isPaused(worker.partition),
+    );
+    await Promise.all(affected.map((worker) => worker.readsSettled()));
+  }
+
+  /**
+   * Resolves at the end of the next heartbeat after which this replica owns exactly what the
+   * assignment of the current members gives it (possibly nothing, with more replicas than
+   * partitions).
+   */
+  whenAssigned(): Promise<number[]> {
+    return new Promise((resolve) => this.assignmentWaiters.push(resolve));
+  }
+
+  resumeReading(partitions?: readonly number[]): void {
+    this.pause.resume(partitions);
+    for (const worker of this.workers.values())
+      if (!this.pause.isPaused(worker.partition)) worker.resumed();
   }
 
   async start(): Promise<void> {
@@ -245,6 +281,11 @@ export class OrderedConsumer implements ConsumerMode {
     if (this.stopping) return;
     const owned = this.ownedPartitions;
     this.metrics.setOwnedPartitions(owned.length);
+    if (owned.join(',') === [...target].sort((a, b) => a - b).join(',')) {
+      const waiters = this.assignmentWaiters;
+      this.assignmentWaiters = [];
+      for (const resolve of waiters) resolve(owned);
+    }
     if (
       this.rebalanceStartedAt !== undefined &&
       owned.join(',') === [...target].sort((a, b) => a - b).join(',')
@@ -322,6 +363,7 @@ export class OrderedConsumer implements ConsumerMode {
       instrumentation: this.instrumentation,
       logger: this.log,
       keeper: this.keeper,
+      pause: this.pause,
       onBlockedKeysChanged: (delta) => {
         this.blockedKeys += delta;
         this.metrics.setBlockedKeys(this.blockedKeys);

@@ -26,6 +26,10 @@ export interface PartitionReaderDeps {
   logger: Logger;
   /** True while the worker runs (not revoking, lost or stopped). */
   isRunning: () => boolean;
+  /** `subscription.pause()` covers this partition: read nothing (leases and handlers go on). */
+  isPaused: () => boolean;
+  /** Resolves when reading may resume, or after a short poll (to look at isRunning again). */
+  waitForResume: () => Promise<void>;
   /** A fenced read: the lease is gone. */
   onFenced: (reason: string) => void;
   /** A pending entry found deleted or trimmed (it was never handled). */
@@ -48,6 +52,7 @@ export class PartitionReader {
   private readonly catchUps = new Set<string>();
   private waiting = false;
   private stopped = false;
+  private activeRead: Promise<unknown> | undefined;
 
   constructor(private readonly deps: PartitionReaderDeps) {
     this.stream = deps.runtime.keys.partitionStream(deps.options.topic, deps.lease.partition);
@@ -88,6 +93,10 @@ export class PartitionReader {
           if (claimed === 'fenced') return this.deps.onFenced('read fenced');
           await this.deps.lease.forgetDepartedConsumers();
           takenOver = true;
+        }
+        if (this.deps.isPaused()) {
+          await this.deps.waitForResume();
+          continue;
         }
         if (this.pendingPassNeeded) {
           this.pendingPassNeeded = false;
@@ -136,10 +145,19 @@ export class PartitionReader {
     const { batchSize } = this.deps.options;
     let after = '';
     while (this.deps.isRunning()) {
+      if (this.deps.isPaused()) {
+        // Paused midway: the pass starts over on resume (entries in memory are not taken twice).
+        this.pendingPassNeeded = true;
+        return true;
+      }
       const page = await this.pendingPage(after, batchSize, (item) =>
         this.deps.runner.enqueue(item),
       );
       if (page === 'fenced') return false;
+      if (page === 'paused') {
+        this.pendingPassNeeded = true;
+        return true;
+      }
       if (page.length < batchSize) return true;
       after = page[page.length - 1]!.id;
     }
@@ -153,6 +171,11 @@ export class PartitionReader {
       this.catchUps.delete(key);
       for (;;) {
         if (!this.deps.isRunning()) return true;
+        if (this.deps.isPaused()) {
+          // Served on resume.
+          this.catchUps.add(key);
+          return true;
+        }
         const after = runner.catchUpCursor(key);
         if (after === undefined) break;
         const found: WorkItem[] = [];
@@ -160,6 +183,10 @@ export class PartitionReader {
           if (item.key === key) found.push(item);
         });
         if (page === 'fenced') return false;
+        if (page === 'paused') {
+          this.catchUps.add(key);
+          return true;
+        }
         const scannedTo = page.length > 0 ? page[page.length - 1]!.id : after;
         if (
           !runner.acceptCatchUpPage(key, after, found, scannedTo, page.length < options.batchSize)
@@ -178,12 +205,14 @@ export class PartitionReader {
     after: string,
     count: number,
     take: (item: WorkItem) => void,
-  ): Promise<StreamEntry[] | 'fenced'> {
+  ): Promise<StreamEntry[] | 'fenced' | 'paused'> {
     const { inFlight, options, runtime, lease } = this.deps;
     await inFlight.reserve(count, options.maxInFlight);
     try {
       if (!this.deps.isRunning()) return [];
-      const page = await lease.readPending(after, count);
+      // Paused while waiting for room: the caller starts its pass or catch-up over on resume.
+      if (this.deps.isPaused()) return 'paused';
+      const page = await this.tracked(lease.readPending(after, count));
       if (page === 'fenced') {
         this.deps.onFenced('read fenced');
         return 'fenced';
@@ -203,10 +232,10 @@ export class PartitionReader {
     // Partitions read at the same time: reserving keeps their sum under maxInFlight.
     await inFlight.reserve(options.batchSize, options.maxInFlight);
     try {
-      if (!this.deps.isRunning()) return 'again';
+      if (!this.deps.isRunning() || this.deps.isPaused()) return 'again';
       const reader = await this.ensureReader();
       const generation = runtime.connection.generation(reader);
-      const read = await lease.readNew(reader, options.batchSize);
+      const read = await this.tracked(lease.readNew(reader, options.batchSize));
       if (read.kind === 'fenced') {
         this.deps.onFenced('read fenced');
         return 'fenced';
@@ -233,7 +262,7 @@ export class PartitionReader {
   /** Blocks on XREAD (no group: reading delivers nothing) until the stream moves past `afterId`. */
   private async waitForEntries(afterId: string): Promise<void> {
     const reader = await this.ensureReader();
-    if (!this.deps.isRunning() || this.catchUps.size > 0) return;
+    if (!this.deps.isRunning() || this.catchUps.size > 0 || this.deps.isPaused()) return;
     this.waiting = true;
     try {
       // COUNT 1: this read only wakes the loop up; the fenced read takes the entries.
@@ -265,22 +294,25 @@ export class PartitionReader {
     return this.reader;
   }
 
-  /**
-   * Ends a blocking wait early (a catch-up is asked for). CLIENT UNBLOCK needs the wait's
-   * connection id, which changes with every reconnect; a cluster reader has none, and its
-   * wait simply ends within blockMs.
-   */
+  /** Ends a blocking wait early (a catch-up is asked for, or reading resumes). */
   private async interruptWait(): Promise<void> {
-    const reader = this.reader;
-    const { connection } = this.deps.runtime;
-    if (!reader || connection.cluster) return;
-    try {
-      // The id of the reader's current connection (it changes with every reconnect).
-      const id = await connection.clientId(reader);
-      if (id !== undefined) await connection.commands.client('UNBLOCK', id);
-    } catch {
-      // The wait ends within blockMs anyway.
-    }
+    if (this.reader) await this.deps.runtime.connection.interruptBlockingRead(this.reader);
+  }
+
+  /** Resolves once no read of this partition is in flight (`pause()` waits for it). */
+  async readsSettled(): Promise<void> {
+    await this.activeRead?.catch(() => {});
+  }
+
+  /** Reading resumed: end the wait for new entries now rather than after blockMs. */
+  resumed(): void {
+    if (this.waiting) void this.interruptWait();
+  }
+
+  /** A read of this partition, tracked so that pause() can wait until none is in flight. */
+  private tracked<T>(read: Promise<T>): Promise<T> {
+    this.activeRead = read;
+    return read;
   }
 
   private closeReader(): void {

@@ -4,6 +4,7 @@ import type { ConsumerRuntime } from '../consumer-runtime.js';
 import type { EntryProcessor } from '../entry-processor.js';
 import type { InFlightCounter } from '../in-flight-counter.js';
 import type { Instrumentation } from '../instrumentation.js';
+import type { PauseControl } from '../pause-control.js';
 import type { FencedSettlement } from '../settlement/fenced-settlement.js';
 import { settlesWithin } from '../settles-within.js';
 import type { ResolvedSubscribeOptions } from '../subscribe-options.js';
@@ -37,6 +38,9 @@ const ABORT_GRACE_MS = 1000;
 /** How long a release may take before the lease is left to expire instead. */
 const RELEASE_TIMEOUT_MS = 2000;
 
+/** How often a paused reader looks whether it should still be reading at all. */
+const RESUME_POLL_MS = 250;
+
 export interface PartitionWorkerDeps {
   runtime: ConsumerRuntime;
   options: ResolvedSubscribeOptions<unknown>;
@@ -47,6 +51,8 @@ export interface PartitionWorkerDeps {
   instrumentation: Instrumentation;
   logger: Logger;
   keeper: LeaseKeeper;
+  /** What `subscription.pause()` stopped reading. */
+  pause: PauseControl;
   onBlockedKeysChanged: (delta: number) => void;
   /** Called once, when the worker reaches stopped or lost. */
   onFinished: (worker: PartitionWorker) => void;
@@ -92,6 +98,8 @@ export class PartitionWorker {
       instrumentation: deps.instrumentation,
       logger: deps.logger,
       isRunning: () => this.state === 'running',
+      isPaused: () => deps.pause.isPaused(lease.partition),
+      waitForResume: () => deps.pause.waitForResume(RESUME_POLL_MS),
       onFenced: (reason) => this.lose(reason),
       onDeletedWhilePending: (entryId) =>
         deps.processor.reportSkipped({ id: entryId, partition: lease.partition }, 'deleted'),
@@ -124,6 +132,16 @@ export class PartitionWorker {
   start(): void {
     this.deps.keeper.keep(this.lease);
     this.reader.start();
+  }
+
+  /** Resolves once no read of this partition is in flight (after a pause, nothing more is read). */
+  readsSettled(): Promise<void> {
+    return this.reader.readsSettled();
+  }
+
+  /** Reading resumed: the reader goes on at once. */
+  resumed(): void {
+    this.reader.resumed();
   }
 
   /** Resolves once no handler of this worker runs any more. */
