@@ -366,6 +366,117 @@ describe.each(cases)('consumer API (ordering $ordering, $target)', ({ ordering, 
     expect(starts[10]! - starts[0]!).toBeGreaterThanOrEqual(450);
   });
 
+  it('a throttle behind a timeout keeps its rate: runs that time out waiting take no token', async () => {
+    const client = await env.client();
+    const topic = await newTopic(client, 2);
+    const handled = new Set<number>();
+    const sub = subscription(client, {
+      topic,
+      group: 'g',
+      consumer: 'c',
+      concurrency: 16,
+      maxDeliveries: 1000,
+      retryBackoff: { baseMs: 10, maxMs: 20 },
+      // 16 waiting at 20/s is 0.8 s of queue against a 300 ms timeout: most waits time out.
+      middleware: [timeout(300), throttle({ perSecond: 20 })],
+      handler: (event) => void handled.add(event.payload.n),
+    });
+    await sub.start();
+    await publish(client, topic, 0, 100);
+    await waitFor(() => handled.size === 100, {
+      description: '100 handled at the throttled rate',
+      timeoutMs: 20_000,
+    });
+    await sub.close();
+  });
+
+  it.runIf(ordering === 'key')(
+    'a timeout middleware bounds how long the key waits for a run that ignores its signal',
+    async () => {
+      const client = await env.client();
+      const topic = await newTopic(client, 1);
+      const starts: Array<{ n: number; attempt: number; at: number }> = [];
+      const began = performance.now();
+      const sub = subscription(client, {
+        topic,
+        group: 'g',
+        consumer: 'c',
+        retryBackoff: { baseMs: 10, maxMs: 20 },
+        middleware: [timeout(200)],
+        handler: (event, ctx) => {
+          starts.push({ n: event.payload.n, attempt: ctx.attempt, at: performance.now() - began });
+          // The first run hangs and ignores its signal (handlerTimeoutMs stays 5 minutes).
+          if (ctx.attempt === 1 && event.payload.n === 0) return new Promise<void>(() => {});
+        },
+      });
+      await sub.start();
+      await client.producer().publishMany(topic, [
+        { type: 'num', key: 'k', payload: { n: 0, key: 'k', seq: 0 } },
+        { type: 'num', key: 'k', payload: { n: 1, key: 'k', seq: 1 } },
+      ]);
+      await waitFor(() => starts.some((s) => s.n === 1), {
+        description: 'the key to go on within the middleware timeout grace',
+        timeoutMs: 10_000,
+      });
+      await sub.close();
+      expect(starts.map((s) => [s.n, s.attempt])).toEqual([
+        [0, 1],
+        [0, 2],
+        [1, 1],
+      ]);
+      // It waited for the hung run (one key never runs twice at once), for about 2 s.
+      expect(starts[1]!.at - starts[0]!.at).toBeGreaterThanOrEqual(1900);
+    },
+  );
+
+  it.runIf(ordering === 'key')(
+    'seeks back while a key has entries in flight and queued: the replay runs in stream order and ends on the newest',
+    async () => {
+      const client = await env.client();
+      const topic = await newTopic(client, 1);
+      const runs: number[] = [];
+      let release: () => void = () => {};
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let holding = true;
+      const sub = subscription(client, {
+        topic,
+        group: 'g',
+        consumer: 'c',
+        handler: async (event) => {
+          runs.push(event.payload.n);
+          if (event.payload.n === 3 && holding) {
+            holding = false;
+            await held;
+          }
+        },
+      });
+      await sub.start();
+      await client.producer().publishMany(
+        topic,
+        Array.from({ length: 10 }, (_, n) => ({
+          type: 'num',
+          key: 'k',
+          payload: { n, key: 'k', seq: n },
+        })),
+      );
+      await waitFor(() => runs.includes(3), { description: 'n = 3 running, 4..9 queued' });
+      await client.admin.seek(topic, 'g', 'beginning');
+      await sleep(500);
+      release();
+      await waitFor(() => runs.length === 13, { description: '0..9, then 0..2 again' });
+      await sleep(300);
+      await sub.close();
+      expect(runs.slice(0, 4)).toEqual([0, 1, 2, 3]);
+      // n = 3 (running) and n = 4 (next in line) were in flight at the seek; after them the
+      // replay goes in stream order and the key ends on its newest event.
+      const after = runs.slice(4);
+      expect(after.slice(0, 1)).toEqual([4]);
+      expect(after.slice(1)).toEqual([0, 1, 2, 5, 6, 7, 8, 9]);
+    },
+  );
+
   it('seeks a running group back to a time: everything after it again, in order per key', async () => {
     const client = await env.client();
     const topic = await newTopic(client, 4);

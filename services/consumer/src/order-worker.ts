@@ -1,10 +1,25 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { OrderHandler, type OrderPayload } from '@redstream/orders-demo';
-import { type StreamClient, type Subscription, TopicNotFoundError } from '@redstream/stream-client';
+import { OrderHandler, type OrderPayload, type OrderRegistry } from '@redstream/orders-demo';
+import {
+  type DecodedEvent,
+  type HandlerContext,
+  type Middleware,
+  type StreamClient,
+  type Subscription,
+  TopicNotFoundError,
+  type TypedHandlers,
+} from '@redstream/stream-client';
 import type { Logger } from 'pino';
 import type { ConsumerConfig } from './config.js';
 import type { ConsumerServiceMetrics } from './consumer-service-metrics.js';
 import { OrderViolationLog } from './order-violation-log.js';
+
+/** Debug logging around every handler; ctx.log carries the event id, type, partition and trace id. */
+const logHandled: Middleware = (next) => async (event, ctx) => {
+  await next(event, ctx);
+  const order = event.payload as OrderPayload;
+  ctx.log.debug({ orderId: order.orderId, seq: order.seq }, 'order event handled');
+};
 
 /** Room left inside the shutdown grace period for closing connections and the HTTP server. */
 const SHUTDOWN_MARGIN_MS = 2000;
@@ -46,6 +61,9 @@ export async function startOrderWorker(
     },
   });
   const debug = logger.isLevelEnabled('debug');
+  // Every status change is the same transition of the order's state machine.
+  const transition = (event: DecodedEvent<OrderPayload>, ctx: HandlerContext) =>
+    orders.handle(event, violations ? violations.quiet(ctx) : ctx);
   const subscription = await client.subscribe<OrderPayload>({
     topic: config.topic,
     group: config.group,
@@ -65,15 +83,14 @@ export async function startOrderWorker(
     drainTimeoutMs: Math.max(500, config.shutdownGraceMs - SHUTDOWN_MARGIN_MS),
     handlerTimeoutMs: config.handlerTimeoutMs,
     progressTimeoutMs: config.progressTimeoutMs,
-    handler: async (event, ctx) => {
-      await orders.handle(event, violations ? violations.quiet(ctx) : ctx);
-      // ctx.log carries the event id, type, partition and trace id.
-      if (debug)
-        ctx.log.debug(
-          { orderId: event.payload.orderId, seq: event.payload.seq },
-          'order event handled',
-        );
-    },
+    // One handler per order event type; any other type is dead-lettered (`no-handler`).
+    handlers: {
+      'order.created': transition,
+      'order.paid': transition,
+      'order.shipped': transition,
+      'order.delivered': transition,
+    } satisfies TypedHandlers<OrderRegistry>,
+    middleware: debug ? [logHandled] : [],
   });
   orders.attach(subscription, client.redis);
   if (violations) subscription.on('consumer.stopped', () => violations.stop());

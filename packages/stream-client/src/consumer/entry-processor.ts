@@ -47,6 +47,11 @@ export type ProcessOutcome = (
    * ends. Ordering key waits for it before the key runs again.
    */
   stillRunning?: Promise<unknown>;
+  /**
+   * How long more the run may go on before its key stops waiting for it: as long again as
+   * the timeout that gave up on it (handlerTimeoutMs or a timeout middleware), at least 2 s.
+   */
+  abandonGraceMs?: number;
 };
 
 const FENCED: ProcessOutcome = Object.freeze({ kind: 'fenced' });
@@ -259,7 +264,8 @@ export class EntryProcessor {
       // A timeout middleware hands over the run it gave up on; the processor's own timer
       // gave up on `result` itself.
       const stillRunning = error.stillRunning ?? result;
-      return outcome.then((settled) => ({ ...settled, stillRunning }));
+      const abandonGraceMs = Math.max(2000, error.timeoutMs);
+      return outcome.then((settled) => ({ ...settled, stillRunning, abandonGraceMs }));
     } finally {
       clearTimeout(timer);
       this.runEnded();

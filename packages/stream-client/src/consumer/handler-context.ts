@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { RedisClient } from '../connection/redis-connection.js';
 import type { RedisKeys } from '../keys.js';
@@ -85,6 +86,7 @@ class EventHandlerContext implements HandlerContext {
         // The parent signal lives as long as the partition or subscription: the listener is
         // removed when the run ends, or thousands of finished runs would stay attached to it.
         const onAbort = () => controller.abort(this.parentSignal.reason);
+        allowManyListeners(this.parentSignal);
         this.parentSignal.addEventListener('abort', onAbort, { once: true });
         this.unlinkParent = () => this.parentSignal.removeEventListener('abort', onAbort);
       }
@@ -146,6 +148,18 @@ class EventHandlerContext implements HandlerContext {
   stateKey(name: string): string {
     return this.scope.keys.state(this.scope.topic, this.partition, name);
   }
+}
+
+const manyListenersAllowed = new WeakSet<AbortSignal>();
+
+/**
+ * One listener per running handler that reads its signal is expected on the partition's or
+ * subscription's signal (concurrency of them at once), not a leak: no warning past 10.
+ */
+function allowManyListeners(signal: AbortSignal): void {
+  if (manyListenersAllowed.has(signal)) return;
+  manyListenersAllowed.add(signal);
+  setMaxListeners(0, signal);
 }
 
 /** What the entry processor sees of a context besides the handler's view. */

@@ -2,7 +2,6 @@ import { performance } from 'node:perf_hooks';
 import { HandlerTimeoutError, InvalidOptionError } from '../errors.js';
 import { abortHandlerRun } from './handler-context.js';
 import type { EventHandler } from './subscribe-options.js';
-import { abortableSleep } from './waits.js';
 
 /**
  * Wraps a handler: gets the next handler, returns the one that runs in its place (Watermill's
@@ -82,8 +81,10 @@ export interface ThrottleOptions {
 /**
  * Lets at most `perSecond` runs start per second (a token bucket in this process, shared by
  * everything the middleware wraps): Watermill's `Throttle`, for a downstream API with a rate
- * limit. A run waits for its turn holding its concurrency slot, so reading slows down with
- * it, and the wait ends early when the run's signal aborts (shutdown, lost partition).
+ * limit. Runs wait in a queue, in arrival order, holding their concurrency slot (so reading
+ * slows down with them); a run whose signal aborts while it waits (a timeout, shutdown, a lost
+ * partition) leaves the queue without taking a token, so the rate is never spent on runs that
+ * do not start.
  */
 export function throttle(options: ThrottleOptions): Middleware {
   const { perSecond, burst = 1 } = options;
@@ -91,23 +92,80 @@ export function throttle(options: ThrottleOptions): Middleware {
     throw new InvalidOptionError('throttle.perSecond', 'a number > 0', perSecond);
   if (!Number.isInteger(burst) || burst < 1)
     throw new InvalidOptionError('throttle.burst', 'a positive integer', burst);
-  const intervalMs = 1000 / perSecond;
-  let tokens = burst;
-  let refilledAt = performance.now();
-  /** Reserves the next start: how long until it may happen (tokens may go negative: a queue). */
-  const reserve = (): number => {
-    const now = performance.now();
-    tokens = Math.min(burst, tokens + (now - refilledAt) / intervalMs);
-    refilledAt = now;
-    tokens -= 1;
-    return tokens >= 0 ? 0 : -tokens * intervalMs;
-  };
+  const bucket = new TokenBucket(1000 / perSecond, burst);
   return (next) => async (event, context) => {
-    const waitMs = reserve();
-    if (waitMs > 0) {
-      await abortableSleep(waitMs, context.signal);
-      context.signal.throwIfAborted();
-    }
+    if (!(await bucket.take(context.signal))) context.signal.throwIfAborted();
     return next(event, context);
   };
+}
+
+interface Waiter {
+  start: (started: boolean) => void;
+  signal: AbortSignal;
+  onAbort: () => void;
+}
+
+/** Starts spaced `intervalMs` apart after the first `burst`, handed out in arrival order. */
+class TokenBucket {
+  private tokens: number;
+  private refilledAt = performance.now();
+  private readonly queue: Waiter[] = [];
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly intervalMs: number,
+    private readonly burst: number,
+  ) {
+    this.tokens = burst;
+  }
+
+  /** True once the caller may start; false when its signal aborted first (no token taken). */
+  take(signal: AbortSignal): Promise<boolean> {
+    if (signal.aborted) return Promise.resolve(false);
+    this.refill();
+    if (this.queue.length === 0 && this.tokens >= 1) {
+      this.tokens -= 1;
+      return Promise.resolve(true);
+    }
+    return new Promise<boolean>((start) => {
+      const waiter: Waiter = {
+        start,
+        signal,
+        onAbort: () => {
+          const index = this.queue.indexOf(waiter);
+          if (index >= 0) this.queue.splice(index, 1);
+          start(false);
+        },
+      };
+      signal.addEventListener('abort', waiter.onAbort, { once: true });
+      this.queue.push(waiter);
+      this.schedule();
+    });
+  }
+
+  private refill(): void {
+    const now = performance.now();
+    this.tokens = Math.min(this.burst, this.tokens + (now - this.refilledAt) / this.intervalMs);
+    this.refilledAt = now;
+  }
+
+  private schedule(): void {
+    if (this.timer !== undefined || this.queue.length === 0) return;
+    const waitMs = Math.max(0, (1 - this.tokens) * this.intervalMs);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.release();
+    }, waitMs);
+  }
+
+  private release(): void {
+    this.refill();
+    while (this.queue.length > 0 && this.tokens >= 1) {
+      const waiter = this.queue.shift()!;
+      waiter.signal.removeEventListener('abort', waiter.onAbort);
+      this.tokens -= 1;
+      waiter.start(true);
+    }
+    this.schedule();
+  }
 }

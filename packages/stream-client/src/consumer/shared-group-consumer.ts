@@ -58,6 +58,8 @@ export class SharedGroupConsumer implements ConsumerMode {
   private readonly inFlightEntries = new Map<string, InFlightEntry>();
   private readonly inFlight = new InFlightCounter();
   private readonly pause = new PauseControl();
+  /** A claim round's XAUTOCLAIM pass in flight: pause() waits for it. */
+  private claiming: Promise<void> | undefined;
   private readonly gate: ConcurrencyGate;
   private readonly settlement: PlainSettlement;
   private readonly processor: EntryProcessor;
@@ -131,12 +133,13 @@ export class SharedGroupConsumer implements ConsumerMode {
         partitions,
       );
     this.pause.pause();
-    await Promise.all(
-      this.readers.map(async (reader) => {
+    await Promise.all([
+      ...this.readers.map(async (reader) => {
         await this.runtime.connection.interruptBlockingRead(reader.client);
         await reader.activeRead?.catch(() => {});
       }),
-    );
+      this.claiming?.catch(() => {}),
+    ]);
   }
 
   /** Every replica reads every partition: assigned as soon as it runs. */
@@ -439,8 +442,11 @@ export class SharedGroupConsumer implements ConsumerMode {
     if (this.checkProgress()) return;
     try {
       await this.extendRunningClaims();
-      // Claiming reads entries too: not while paused.
-      if (!this.pause.isPaused()) await this.claimIdleEntries();
+      // Claiming reads entries too: not while paused (pause() waits for a round under way).
+      if (!this.pause.isPaused()) {
+        this.claiming = this.claimIdleEntries();
+        await this.claiming;
+      }
       await this.retries?.startIfWorkWaits();
       // Cheap but not free (XINFO per stream): every few claim rounds is often enough.
       if (++this.claimRound % 5 === 0) await this.forgetDepartedConsumers();
@@ -512,7 +518,8 @@ export class SharedGroupConsumer implements ConsumerMode {
       let cursor = '0-0';
       do {
         const count = Math.min(batchSize, maxInFlight - this.inFlight.size);
-        if (this.stopping || count < 1 || !this.inFlight.tryReserve(count, maxInFlight)) return;
+        if (this.stopping || this.pause.isPaused()) return;
+        if (count < 1 || !this.inFlight.tryReserve(count, maxInFlight)) return;
         try {
           // xautoclaimBuffer exists at runtime but not in the typings.
           const reply = (await (

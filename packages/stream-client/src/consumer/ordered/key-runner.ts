@@ -35,6 +35,8 @@ interface Lane {
   catchingUp: boolean;
   /** A run of this key that passed handlerTimeoutMs and still goes on: the key waits for it. */
   abandoned: Promise<unknown> | undefined;
+  /** How long the key waits for it: the grace of the timeout that gave up on it. */
+  abandonGraceMs?: number | undefined;
 }
 
 /** How a key's head ended: stop the key here, go on, or go on with the slot handed over. */
@@ -190,7 +192,7 @@ export class KeyRunner {
   private take(lane: Lane, item: WorkItem): void {
     this.known.add(item.entry.id);
     this.deps.inFlight.increment();
-    lane.items.push(item);
+    lane.items.splice(streamOrderIndex(lane.items, item), 0, item);
     if (lane.draining) return;
     // A new head: its run is counted now, while it may still wait for a handler slot, so the
     // count's round trip overlaps the wait (stop() takes the count back if it never runs).
@@ -325,8 +327,11 @@ export class KeyRunner {
               // The next entry of this key is counted in the same call as this one's ack.
               next ? () => runs.sendAhead(next) : undefined,
             );
-            runs.ended(item, outcome.stillRunning);
-            if (outcome.stillRunning) lane.abandoned = outcome.stillRunning;
+            runs.ended(item, outcome.stillRunning, outcome.abandonGraceMs);
+            if (outcome.stillRunning) {
+              lane.abandoned = outcome.stillRunning;
+              lane.abandonGraceMs = outcome.abandonGraceMs;
+            }
             if (outcome.kind === 'fenced') {
               this.deps.onFenced('ack fenced');
               return 'stop';
@@ -384,7 +389,7 @@ export class KeyRunner {
       { partition: lease.partition, key: lane.key },
       'a timed-out handler of this key is still running; the key waits for it to end',
     );
-    const graceMs = abandonGraceMs(options);
+    const graceMs = lane.abandonGraceMs ?? abandonGraceMs(options);
     const ended = await settledOrAborted(
       Promise.race([
         running.then(
@@ -420,9 +425,23 @@ export class KeyRunner {
 }
 
 /**
- * How long a run past handlerTimeoutMs may go on (its signal aborted) before its key and its
- * partition stop waiting for it: as long again as the timeout, at least 2 s.
+ * Where a newly taken entry goes in its key's queue: at the end, except when it is older than
+ * entries queued that have neither started nor been counted (the group was moved back by a
+ * seek, and Redis delivers again entries the key had gone past): then before them, so the
+ * replay runs in stream order. The head and the entry after it (counted with the head's ack)
+ * keep their places: they were in flight when the group moved.
  */
+function streamOrderIndex(items: readonly WorkItem[], item: WorkItem): number {
+  let index = items.length;
+  while (
+    index > 2 &&
+    items[index - 1]!.run === undefined &&
+    compareEntryIds(items[index - 1]!.entry.id, item.entry.id) > 0
+  )
+    index--;
+  return index;
+}
+
 /** The greatest stream id below `id`, for an exclusive read that must include `id`. */
 function idBefore(id: string): string {
   const [ms, seq] = id.split('-') as [string, string | undefined];
@@ -432,6 +451,10 @@ function idBefore(id: string): string {
   return time > 0n ? `${time - 1n}-18446744073709551615` : '0-0';
 }
 
+/**
+ * How long a run past handlerTimeoutMs may go on (its signal aborted) before its key and its
+ * partition stop waiting for it: as long again as the timeout, at least 2 s.
+ */
 function abandonGraceMs(options: ResolvedSubscribeOptions<unknown>): number {
   return Math.max(2000, options.handlerTimeoutMs);
 }

@@ -181,6 +181,8 @@ export class OrderedConsumer implements ConsumerMode {
 
   private async shutDown(): Promise<void> {
     this.stopping = true;
+    // Their subscription rejects them on close; nothing more would resolve them.
+    this.assignmentWaiters = [];
     clearTimeout(this.timer);
     clearInterval(this.progressTimer);
     // A heartbeat in flight checks `stopping` before it takes a partition, and a lease that

@@ -234,6 +234,8 @@ export class PartitionReader {
     try {
       if (!this.deps.isRunning() || this.deps.isPaused()) return 'again';
       const reader = await this.ensureReader();
+      // Paused while the connection was being made: pause() saw no read in flight.
+      if (this.deps.isPaused()) return 'again';
       const generation = runtime.connection.generation(reader);
       const read = await this.tracked(lease.readNew(reader, options.batchSize));
       if (read.kind === 'fenced') {

@@ -72,7 +72,7 @@ export class RunCounter {
    * signal); the partition stays busy until that ends too, or until it has had another
    * `abandonGraceMs`: a handler that never returns must not keep its partition forever.
    */
-  ended(item: WorkItem, stillRunning?: Promise<unknown>): void {
+  ended(item: WorkItem, stillRunning?: Promise<unknown>, graceMs = this.abandonGraceMs): void {
     const run = item.run;
     item.run = undefined;
     if (!run) return;
@@ -80,7 +80,7 @@ export class RunCounter {
       run.release();
       return;
     }
-    const timer = setTimeout(run.release, this.abandonGraceMs);
+    const timer = setTimeout(run.release, graceMs);
     timer.unref();
     const release = () => {
       clearTimeout(timer);
