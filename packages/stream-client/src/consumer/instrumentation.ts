@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 /**
  * Typed instrumentation events, namespaced like KafkaJS (`consumer.rebalance`). Payloads are
  * built only when someone listens (`has`), and `on` returns the function that unsubscribes.
@@ -51,6 +52,8 @@ export interface ConsumerEvents {
    */
   'consumer.stalled': { runningHandlers: number; sinceMs: number };
   'consumer.claimed': { partition: number; count: number };
+  /** A read of new entries that returned some: the partition of each, and how long it took. */
+  'consumer.read': { partitions: number[]; count: number; durationMs: number };
   'consumer.group.recreated': { stream: string; from: string };
   'consumer.connection.error': { error: Error };
   'consumer.rebalance': { members: string[]; assigned: number[]; durationMs?: number };
@@ -93,4 +96,16 @@ export class Instrumentation {
       }
     }
   }
+}
+
+/** The `consumer.read` payload of a read that returned `entries`, begun at `started` (performance.now()). */
+export function readReport(
+  entries: ReadonlyArray<{ partition: number }>,
+  started: number,
+): ConsumerEvents['consumer.read'] {
+  return {
+    partitions: entries.map((entry) => entry.partition),
+    count: entries.length,
+    durationMs: performance.now() - started,
+  };
 }
