@@ -80,13 +80,14 @@ describe.each(['none', 'key'] as const)(
 
         await waitFor(
           async () => (await consumerClient.admin.listDeadLetters(topic)).length === 1,
-          {
-            timeoutMs: 20_000,
-          },
+          { description: 'the event dead-lettered', timeoutMs: 20_000 },
         );
         await consumerClient.admin.redriveDeadLetters(topic);
         const processSpans = () => byName(exporter.getFinishedSpans(), `process ${topic}`);
-        await waitFor(() => processSpans().length === 3, { timeoutMs: 20_000 });
+        await waitFor(() => processSpans().length === 3, {
+          description: 'three process spans',
+          timeoutMs: 20_000,
+        });
 
         const spans = exporter.getFinishedSpans();
         const trace = spans.filter((span) => span.spanContext().traceId === UPSTREAM_TRACE);
