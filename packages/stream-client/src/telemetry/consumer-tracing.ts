@@ -1,4 +1,13 @@
-import { type Attributes, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import {
+  type Attributes,
+  type Context,
+  context,
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api';
 import type { DecodedEvent } from '@redstream/codec';
 import type { HandlerContext } from '../consumer/handler-context.js';
 import type { ConsumerEvents, Instrumentation } from '../consumer/instrumentation.js';
@@ -8,7 +17,6 @@ import {
   MessagingAttribute,
   messagingTracer,
   recordFailure,
-  runInSpan,
 } from './messaging-tracer.js';
 
 type Handler = (event: DecodedEvent<never>, ctx: HandlerContext) => unknown;
@@ -31,8 +39,9 @@ interface TracedSubscription {
  *   a retry (in place, or scheduled with its delay), the dead letter with its reason, or the
  *   entry lost with the partition or the subscription (`fenced`, `abandoned`).
  *
- * Without an SDK every span is the API's no-op span: the wrapper costs one extract and one
- * startSpan per event, and no settlement listener is attached until a span records.
+ * Without an SDK every span is the API's no-op span: the wrapper costs an extract, a
+ * startSpan and a context.with per event (measured in test/tracing-overhead.bench.ts), and no
+ * settlement listener is attached until a span records.
  */
 export class ConsumerTracing {
   private readonly open = new Map<string, Span>();
@@ -54,36 +63,45 @@ export class ConsumerTracing {
 
   /** The handler, each run inside its `process` span. */
   wrap<H extends Handler>(handler: H): H {
+    const run: Handler = handler;
+    const name = `process ${this.subscription.topic}`;
     const traced = (event: DecodedEvent<never>, ctx: HandlerContext): unknown => {
       const producer = contextFromHeaders(event.headers);
-      const producerSpan = trace.getSpanContext(producer);
-      const span = messagingTracer().startSpan(
-        `process ${this.subscription.topic}`,
-        {
-          kind: SpanKind.CONSUMER,
-          attributes: {
-            ...this.baseAttributes,
-            [MessagingAttribute.operationType]: 'process',
-            [MessagingAttribute.operationName]: 'process',
-            [MessagingAttribute.partition]: String(ctx.partition),
-            [MessagingAttribute.messageId]: event.id,
-            [MessagingAttribute.entryId]: ctx.entryId,
-            [MessagingAttribute.eventType]: event.type,
-            [MessagingAttribute.attempt]: ctx.attempt,
-            [MessagingAttribute.retries]: ctx.attempt - 1,
-          },
-          ...(producerSpan ? { links: [{ context: producerSpan }] } : {}),
-        },
-        producer,
-      );
-      if (!span.isRecording()) return runInSpan(producer, span, () => handler(event, ctx));
-      this.listenForSettlement();
-      const key = entryKey(ctx.partition, ctx.entryId);
-      this.open.get(key)?.end();
-      this.open.set(key, span);
-      return runInSpan(producer, span, () => handler(event, ctx));
+      // Attributes and the link are set only on a recording span: building them for the
+      // no-op span would be most of what tracing costs without an SDK.
+      const span = messagingTracer().startSpan(name, PROCESS_SPAN, producer);
+      if (span.isRecording()) this.startRun(span, producer, event, ctx);
+      // No SDK: no propagator found a context and the span is the no-op one; nothing to
+      // make active, and a new context per event would cost more than all the rest.
+      else if (producer === ROOT_CONTEXT) return run(event, ctx);
+      return context.with(trace.setSpan(producer, span), run, undefined, event, ctx);
     };
     return traced as H;
+  }
+
+  private startRun(
+    span: Span,
+    producer: Context,
+    event: DecodedEvent<never>,
+    ctx: HandlerContext,
+  ): void {
+    span.setAttributes(this.baseAttributes);
+    span.setAttributes({
+      [MessagingAttribute.operationType]: 'process',
+      [MessagingAttribute.operationName]: 'process',
+      [MessagingAttribute.partition]: String(ctx.partition),
+      [MessagingAttribute.messageId]: event.id,
+      [MessagingAttribute.entryId]: ctx.entryId,
+      [MessagingAttribute.eventType]: event.type,
+      [MessagingAttribute.attempt]: ctx.attempt,
+      [MessagingAttribute.retries]: ctx.attempt - 1,
+    });
+    const producerSpan = trace.getSpanContext(producer);
+    if (producerSpan) span.addLink({ context: producerSpan });
+    this.listenForSettlement();
+    const key = entryKey(ctx.partition, ctx.entryId);
+    this.open.get(key)?.end();
+    this.open.set(key, span);
   }
 
   private receive(read: ConsumerEvents['consumer.read']): void {
@@ -172,6 +190,8 @@ export class ConsumerTracing {
     }
   }
 }
+
+const PROCESS_SPAN = Object.freeze({ kind: SpanKind.CONSUMER });
 
 function entryKey(partition: number, entryId: string): string {
   return `${partition}/${entryId}`;

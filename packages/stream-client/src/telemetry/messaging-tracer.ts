@@ -16,9 +16,14 @@ import {
  */
 export const TRACER_NAME = '@redstream/stream-client';
 
-/** Looked up per span, not cached: an SDK registered after the client still gets the spans. */
+/**
+ * The API's proxy tracer: it forwards to the SDK's tracer once one is registered, so a client
+ * created before the SDK started still records.
+ */
+const tracer = trace.getTracer(TRACER_NAME);
+
 export function messagingTracer(): Tracer {
-  return trace.getTracer(TRACER_NAME);
+  return tracer;
 }
 
 export const MessagingAttribute = {

@@ -28,22 +28,16 @@ export function traceSend<P>(
     trace.getSpan(active) === undefined && only?.headers?.traceparent !== undefined
       ? contextFromHeaders(only.headers)
       : active;
-  const span = messagingTracer().startSpan(
-    `send ${topic}`,
-    {
-      kind: SpanKind.PRODUCER,
-      attributes: {
-        [MessagingAttribute.system]: MESSAGING_SYSTEM,
-        [MessagingAttribute.operationType]: 'send',
-        [MessagingAttribute.operationName]: 'send',
-        [MessagingAttribute.destination]: topic,
-        ...(events.length === 1 ? {} : { [MessagingAttribute.batchCount]: events.length }),
-      },
-    },
-    parent,
-  );
+  const span = messagingTracer().startSpan(`send ${topic}`, SEND_SPAN, parent);
   // No SDK (or not sampled): nothing to record and no context worth sending along.
   if (!span.isRecording()) return send(events);
+  span.setAttributes({
+    [MessagingAttribute.system]: MESSAGING_SYSTEM,
+    [MessagingAttribute.operationType]: 'send',
+    [MessagingAttribute.operationName]: 'send',
+    [MessagingAttribute.destination]: topic,
+  });
+  if (events.length !== 1) span.setAttribute(MessagingAttribute.batchCount, events.length);
   const spanContext = trace.setSpan(parent, span);
   const traced = events.map((event) => ({
     ...event,
@@ -69,3 +63,5 @@ export function traceSend<P>(
     },
   );
 }
+
+const SEND_SPAN = Object.freeze({ kind: SpanKind.PRODUCER });
