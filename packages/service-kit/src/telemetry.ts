@@ -1,8 +1,15 @@
 import type { IncomingMessage } from 'node:http';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { NodeSDK } from '@opentelemetry/sdk-node';
+import { createRequire } from 'node:module';
+import type * as OtlpExporter from '@opentelemetry/exporter-trace-otlp-proto';
+import type * as HttpInstrumentations from '@opentelemetry/instrumentation-http';
+import type * as NodeSdk from '@opentelemetry/sdk-node';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+
+/**
+ * The SDK is loaded only when tracing is on (a service without an endpoint does not pay for
+ * loading it), and synchronously, so it is in place before the next import loads fastify.
+ */
+const require = createRequire(import.meta.url);
 
 /**
  * The OpenTelemetry variables the services honour (read by the SDK and the OTLP exporter,
@@ -48,11 +55,17 @@ const UNTRACED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
  */
 export function startTelemetry(
   serviceName: string,
-  env: NodeJS.ProcessEnv = process.env,
   options: TelemetryOptions = {},
 ): Telemetry | undefined {
+  // The SDK and the exporter read the rest of the OTEL_* variables from process.env.
+  const env = process.env;
   const endpoint = env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
   if (!endpoint && !options.spanProcessors) return undefined;
+  const { NodeSDK } = require('@opentelemetry/sdk-node') as typeof NodeSdk;
+  const { OTLPTraceExporter } =
+    require('@opentelemetry/exporter-trace-otlp-proto') as typeof OtlpExporter;
+  const { HttpInstrumentation } =
+    require('@opentelemetry/instrumentation-http') as typeof HttpInstrumentations;
   const sdk = new NodeSDK({
     // OTEL_SERVICE_NAME, when set, wins (the env resource detector reads it).
     ...(env.OTEL_SERVICE_NAME ? {} : { serviceName: `redstream-${serviceName}` }),
