@@ -12,11 +12,9 @@ import { formatTrace } from './helpers/trace-tree.js';
 // The services' telemetry, exporting to memory. Started before anything below loads
 // fastify, whose require of node:http the HTTP instrumentation patches.
 const exporter = new InMemorySpanExporter();
-const telemetry = startTelemetry(
-  'producer',
-  {},
-  { spanProcessors: [new SimpleSpanProcessor(exporter)] },
-);
+const telemetry = startTelemetry('producer', {
+  spanProcessors: [new SimpleSpanProcessor(exporter)],
+});
 const { startProducerApp, orderCreated } = await import('./helpers/producer-app.js');
 const { createStreamClient, NonRetriableError } = await import('@redstream/stream-client');
 const { createOrderRegistry } = await import('@redstream/orders-demo');
