@@ -42,7 +42,10 @@ describe.each(['none', 'key'] as const)(
   (ordering) => {
     it('POST -> send -> process (retry) -> process (dead letter) -> redrive -> process (handled), one trace', async () => {
       exporter.reset();
-      const producer = await startProducerApp(redis.url);
+      // The server is this file's own: the docs' topic name can be used as is.
+      const producer = await startProducerApp(redis.url, {
+        TOPIC: ordering === 'none' ? 'orders' : 'orders-by-key',
+      });
       const { topic } = producer;
       const address = await producer.app.listen({ host: '127.0.0.1', port: 0 });
       const consumerClient = await createStreamClient({
