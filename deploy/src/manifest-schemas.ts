@@ -61,7 +61,44 @@ export function schemaProblems(objects: KubeObject[]): string[] {
     typed.push({ object, model });
   }
   problems.push(...unknownFieldProblems(typed));
+  problems.push(...objects.flatMap(triggerMetadataProblems));
   return problems;
+}
+
+/**
+ * A ScaledObject trigger's `metadata` is a free string map in the CRD; the scaler reads only
+ * the keys its documentation lists (keda.sh/docs/2.x/scalers/prometheus), and ignores a
+ * misspelt one. Each trigger type the manifests use is checked against that list.
+ */
+const TRIGGER_METADATA: Record<string, readonly string[]> = {
+  prometheus: [
+    'serverAddress',
+    'query',
+    'threshold',
+    'activationThreshold',
+    'namespace',
+    'customHeaders',
+    'ignoreNullValues',
+    'queryParameters',
+    'unsafeSsl',
+    'timeout',
+    'authModes',
+  ],
+};
+
+function triggerMetadataProblems(object: KubeObject): string[] {
+  if (object.kind !== 'ScaledObject') return [];
+  const triggers =
+    (object.spec as { triggers?: Array<{ type: string; metadata?: Record<string, string> }> })
+      ?.triggers ?? [];
+  return triggers.flatMap((trigger, index) => {
+    const known = TRIGGER_METADATA[trigger.type];
+    const where = `${describe(object)} at spec.triggers.${index}.metadata`;
+    if (!known) return [`${describe(object)}: trigger type ${trigger.type} is not checked here`];
+    return Object.keys(trigger.metadata ?? {})
+      .filter((key) => !known.includes(key))
+      .map((key) => `${where}: unknown ${trigger.type} trigger field "${key}"`);
+  });
 }
 
 interface Validatable {

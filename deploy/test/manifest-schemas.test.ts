@@ -53,10 +53,12 @@ describe('the manifests against the Kubernetes and KEDA schemas', () => {
     const keda = schemaProblems(
       mutated(objects, 'ScaledObject', (scaled) => {
         scaled.spec.maxReplicas = 8;
+        scaled.spec.triggers[0].metadata.serverAdress = 'http://prometheus:9090';
       }),
     );
     expect(keda).toEqual([
       expect.stringMatching(/^ScaledObject redstream\/consumer at spec\.maxReplicas: /),
+      'ScaledObject redstream/consumer at spec.triggers.0.metadata: unknown prometheus trigger field "serverAdress"',
     ]);
   });
 
