@@ -1,8 +1,10 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
+import { trace } from '@opentelemetry/api';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
+  type FastifyRequest,
   type FastifyServerOptions,
   LogController,
 } from 'fastify';
@@ -21,13 +23,30 @@ export type HttpAppOptions = Pick<FastifyServerOptions, 'bodyLimit' | 'framework
  * Binds nothing: main.ts listens, tests use `inject()`.
  */
 export function createHttpApp(logger: Logger, options: HttpAppOptions = {}): FastifyInstance {
-  return Fastify({
+  const app = Fastify({
     // pino's Logger is a FastifyBaseLogger; typing it as such keeps FastifyInstance un-generic.
     loggerInstance: logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     clientErrorHandler: answerClientError,
     ...options,
   });
+  app.addHook('onRequest', nameServerSpan);
+  return app;
+}
+
+/**
+ * The HTTP instrumentation (telemetry.ts) names a server span by its method only: the route
+ * template makes it `POST /topics/:topic/events` without a topic name per span name. No span
+ * is active when tracing is off.
+ */
+function nameServerSpan(request: FastifyRequest, _reply: unknown, done: () => void): void {
+  const span = trace.getActiveSpan();
+  const route = request.routeOptions.url;
+  if (span && route) {
+    span.setAttribute('http.route', route);
+    span.updateName(`${request.method} ${route}`);
+  }
+  done();
 }
 
 /** How long a connection refused at the HTTP level may go on sending before it is cut. */

@@ -43,6 +43,20 @@ describe('Redis settings from env', () => {
     expect(describeRedisTarget(cluster)).toBe('cluster b:7000,c:7001');
   });
 
+  it('takes the ACL user and password from their own variables, for a cluster too', () => {
+    const cluster = settings({
+      REDIS_CLUSTER_NODES: 'b:7000',
+      REDIS_USERNAME: 'consumer',
+      REDIS_PASSWORD: 's3cret',
+    });
+    expect(redisConnectionOptions(cluster)).toEqual({
+      clusterNodes: 'b:7000',
+      username: 'consumer',
+      password: 's3cret',
+    });
+    expect(describeRedisTarget(cluster)).not.toContain('s3cret');
+  });
+
   it('reads the TLS files into the client tls option', () => {
     const env = {
       REDIS_URL: 'rediss://user:secret@redis.internal:6380',

@@ -9,6 +9,12 @@ export interface RedisSettings {
   clusterNodes: string | undefined;
   /** PEM contents of `REDIS_TLS_CA_FILE`, `REDIS_TLS_CERT_FILE`, `REDIS_TLS_KEY_FILE`. */
   tls: TlsOptions | undefined;
+  /**
+   * `REDIS_USERNAME` / `REDIS_PASSWORD`: the ACL user, overriding the URL's. A cluster's node
+   * list has no place for a password, and a Kubernetes Secret can hold it alone.
+   */
+  username?: string | undefined;
+  password?: string | undefined;
 }
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
@@ -45,16 +51,26 @@ export function readRedisSettings(read: EnvReader): RedisSettings {
   const tlsSet = Object.values(TLS_FILES).some((variable) => read.raw(variable) !== undefined);
   if (tlsSet && clusterNodes === undefined && !url.startsWith('rediss://'))
     read.problem('REDIS_URL', 'rediss://... when REDIS_TLS_* files are set', redactRedisUrl(url));
-  return { url, clusterNodes, tls: tlsSet ? tls : undefined };
+  const username = read.raw('REDIS_USERNAME');
+  const password = read.raw('REDIS_PASSWORD');
+  return {
+    url,
+    clusterNodes,
+    tls: tlsSet ? tls : undefined,
+    ...(username !== undefined ? { username } : {}),
+    ...(password !== undefined ? { password } : {}),
+  };
 }
 
 /** The stream client's connection options for these settings. */
 export function redisConnectionOptions(
   settings: RedisSettings,
-): Pick<ConnectionOptions, 'url' | 'clusterNodes' | 'tls'> {
+): Pick<ConnectionOptions, 'url' | 'clusterNodes' | 'tls' | 'username' | 'password'> {
   return {
     ...(settings.clusterNodes ? { clusterNodes: settings.clusterNodes } : { url: settings.url }),
     ...(settings.tls ? { tls: settings.tls } : {}),
+    ...(settings.username !== undefined ? { username: settings.username } : {}),
+    ...(settings.password !== undefined ? { password: settings.password } : {}),
   };
 }
 

@@ -21,6 +21,7 @@ import { RedisKeys } from './keys.js';
 import { DelayedDelivery } from './producer/delayed-delivery.js';
 import { Producer, type ProducerOptions } from './producer/producer.js';
 import { LuaScripts } from './scripts/lua-scripts.js';
+import { ConsumerTracing } from './telemetry/consumer-tracing.js';
 import { type TopicConfig, type TopicInfo, TopicRegistry } from './topics/topic-registry.js';
 
 export interface StreamClientOptions extends ConnectionOptions {
@@ -145,7 +146,12 @@ export class StreamClient {
       ...(this.options.metricsRegistry ? { metricsRegistry: this.options.metricsRegistry } : {}),
       bullConnection: () => this.bullConnection(),
     };
-    const generic = resolved as unknown as ResolvedSubscribeOptions<unknown>;
+    // Spans for reads and handler runs, from the instrumentation events (src/telemetry).
+    const tracing = new ConsumerTracing(resolved, instrumentation);
+    const generic = {
+      ...resolved,
+      handler: tracing.wrap(resolved.handler),
+    } as unknown as ResolvedSubscribeOptions<unknown>;
     const mode =
       resolved.ordering === 'key'
         ? new OrderedConsumer(runtime, generic, instrumentation, metrics)

@@ -1,3 +1,5 @@
+// Must stay the first import: OpenTelemetry starts before fastify loads node:http.
+import './tracing.js';
 import { createOrderRegistry } from '@redstream/orders-demo';
 import { redisConnectionOptions, runService, type ServiceContext } from '@redstream/service-kit';
 import { createStreamClient, type Subscription } from '@redstream/stream-client';
@@ -5,6 +7,7 @@ import { createApp } from './app.js';
 import { type ConsumerConfig, loadConsumerConfig } from './config.js';
 import { ConsumerServiceMetrics } from './consumer-service-metrics.js';
 import { startOrderWorker } from './order-worker.js';
+import { telemetry } from './tracing.js';
 
 /**
  * Connects, serves health while it joins the group, then runs the order handler. SIGTERM:
@@ -13,6 +16,8 @@ import { startOrderWorker } from './order-worker.js';
  */
 async function startConsumer(context: ServiceContext<ConsumerConfig>): Promise<void> {
   const { config, logger, onStop } = context;
+  // Registered first, so it runs last: the spans of the drain are exported too.
+  onStop(async () => telemetry?.shutdown());
   const metrics = new ConsumerServiceMetrics();
   const client = await createStreamClient({
     ...redisConnectionOptions(config.redis),

@@ -1,3 +1,5 @@
+// Must stay the first import: OpenTelemetry starts before fastify loads node:http.
+import './tracing.js';
 import { createOrderRegistry, OrderGenerator } from '@redstream/orders-demo';
 import { redisConnectionOptions, runService, type ServiceContext } from '@redstream/service-kit';
 import { createStreamClient } from '@redstream/stream-client';
@@ -5,6 +7,7 @@ import { createApp } from './app.js';
 import { loadProducerConfig, type ProducerConfig } from './config.js';
 import { type GeneratorProgress, runGenerator } from './generator-run.js';
 import { ProducerMetrics } from './producer-metrics.js';
+import { telemetry } from './tracing.js';
 
 /**
  * Connects (fail-fast), creates or checks the topic, listens, and in generator mode publishes
@@ -17,6 +20,8 @@ async function startProducer({
   onStop,
   shutdown,
 }: ServiceContext<ProducerConfig>): Promise<void> {
+  // Registered first, so it runs last: the spans of the final requests are exported too.
+  onStop(async () => telemetry?.shutdown());
   const client = await createStreamClient({
     ...redisConnectionOptions(config.redis),
     logger,

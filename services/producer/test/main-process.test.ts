@@ -1,4 +1,6 @@
 import { rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createStreamClient } from '@redstream/stream-client';
 import {
@@ -9,6 +11,7 @@ import {
   uniqueName,
 } from '@redstream/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { orderCreated } from './helpers/producer-app.js';
 import { makeTlsFiles } from './helpers/tls-files.js';
 
 const serviceDir = fileURLToPath(new URL('..', import.meta.url));
@@ -92,6 +95,49 @@ describe('producer main', () => {
     const status = await child.stop(10_000);
     expect(status).toEqual({ code: 0, signal: null });
     expect(child.output).toContain('"msg":"stopped"');
+  });
+
+  it('exports its traces over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set', async () => {
+    // A stand-in collector: OTLP protobuf over HTTP, span names readable in the bytes.
+    const exports: Buffer[] = [];
+    const collector = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        exports.push(Buffer.concat(chunks));
+        response.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+      });
+    });
+    await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
+    try {
+      const topic = uniqueName('traced');
+      const { port } = collector.address() as AddressInfo;
+      const child = spawnProducer({
+        REDIS_URL: redis.url,
+        TOPIC: topic,
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+      });
+      const listening = await child.waitForLine(/"msg":"listening"/, 20_000);
+      const { address } = JSON.parse(listening) as { address: string };
+      const response = await fetch(`${address}/topics/${topic}/events`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+        },
+        body: JSON.stringify(orderCreated('order-otlp')),
+      });
+      expect(response.status).toBe(202);
+      // SIGTERM stops the SDK last, which exports what it still holds.
+      expect(await child.stop(10_000)).toEqual({ code: 0, signal: null });
+      const exported = Buffer.concat(exports).toString('latin1');
+      // The HTTP instrumentation was in place before fastify loaded node:http.
+      expect(exported).toContain('POST /topics/:topic/events');
+      expect(exported).toContain(`send ${topic}`);
+      expect(exported).toContain('redstream-producer');
+    } finally {
+      await new Promise((resolve) => collector.close(resolve));
+    }
   });
 
   it('connects over TLS with a client certificate from the REDIS_TLS_* files', async () => {

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 /**
  * Typed instrumentation events, namespaced like KafkaJS (`consumer.rebalance`). Payloads are
  * built only when someone listens (`has`), and `on` returns the function that unsubscribes.
@@ -51,9 +52,14 @@ export interface ConsumerEvents {
    */
   'consumer.stalled': { runningHandlers: number; sinceMs: number };
   'consumer.claimed': { partition: number; count: number };
+<<<<<<< HEAD
   /** Reading stopped (`partitions` 'all', or the partitions paused one by one now). */
   'consumer.paused': { partitions: number[] | 'all' };
   'consumer.resumed': { partitions: number[] | 'all' };
+=======
+  /** A read of new entries that returned some: the partition of each, and how long it took. */
+  'consumer.read': { partitions: number[]; count: number; durationMs: number };
+>>>>>>> issue-17
   'consumer.group.recreated': { stream: string; from: string };
   'consumer.connection.error': { error: Error };
   'consumer.rebalance': { members: string[]; assigned: number[]; durationMs?: number };
@@ -96,4 +102,16 @@ export class Instrumentation {
       }
     }
   }
+}
+
+/** The `consumer.read` payload of a read that returned `entries`, begun at `started` (performance.now()). */
+export function readReport(
+  entries: ReadonlyArray<{ partition: number }>,
+  started: number,
+): ConsumerEvents['consumer.read'] {
+  return {
+    partitions: entries.map((entry) => entry.partition),
+    count: entries.length,
+    durationMs: performance.now() - started,
+  };
 }

@@ -10,7 +10,7 @@ import type { ConsumerRuntime } from './consumer-runtime.js';
 import { EntryProcessor } from './entry-processor.js';
 import { ensureGroup, isNoGroupError, recoverVanishedGroups } from './group-recovery.js';
 import { InFlightCounter } from './in-flight-counter.js';
-import type { Instrumentation } from './instrumentation.js';
+import { type Instrumentation, readReport } from './instrumentation.js';
 import { MetadataField, splitMetadata } from './metadata-fields.js';
 import { PauseControl } from './pause-control.js';
 import { RetryScheduler } from './retry-scheduler.js';
@@ -293,6 +293,7 @@ export class SharedGroupConsumer implements ConsumerMode {
     try {
       if (this.stopping || this.pause.isPaused()) return 0;
       const generation = this.runtime.connection.generation(reader.client);
+      const started = performance.now();
       const args: Array<string | number> = ['GROUP', group, consumer, 'COUNT', count];
       if (blockMs > 0) args.push('BLOCK', blockMs);
       args.push('STREAMS', ...reader.streams, ...reader.streams.map(() => '>'));
@@ -308,6 +309,8 @@ export class SharedGroupConsumer implements ConsumerMode {
       if (this.runtime.connection.generation(reader.client) !== generation)
         reader.pendingPassNeeded = true;
       const entries = parseReadReply(reply, (stream) => this.streams.get(stream)!);
+      if (entries.length > 0)
+        this.instrumentation.emit('consumer.read', () => readReport(entries, started));
       for (const entry of entries) this.dispatch(entry);
       return entries.length;
     } finally {

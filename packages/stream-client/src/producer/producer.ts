@@ -7,6 +7,7 @@ import { ConnectionError, InvalidEventError, InvalidOptionError } from '../error
 import type { RedisKeys } from '../keys.js';
 import { partitionFor } from '../partitioner.js';
 import { queuePublishIdempotent, registerScripts } from '../scripts/lua-scripts.js';
+import { traceSend } from '../telemetry/producer-tracing.js';
 import { type TopicInfo, type TopicRegistry, xaddTrim } from '../topics/topic-registry.js';
 import type { DelayedDelivery, ScheduledPublish } from './delayed-delivery.js';
 
@@ -110,7 +111,9 @@ export class Producer {
     if (options.delayMs !== undefined || options.at !== undefined) {
       return this.schedule(info, event, options);
     }
-    const [result] = await this.appendAll(info, [this.prepare(info, event, 0, false)]);
+    const [result] = await traceSend(topic, [event], ([traced]) =>
+      this.appendAll(info, [this.prepare(info, traced!, 0, false)]),
+    );
     return result!;
   }
 
@@ -124,8 +127,12 @@ export class Producer {
     events: ReadonlyArray<EventInput<P>>,
   ): Promise<PublishResult[]> {
     const info = await this.topics.requireTopic(topic);
-    const prepared = events.map((event, index) => this.prepare(info, event, index, true));
-    return this.appendAll(info, prepared);
+    return traceSend(topic, events, (traced) =>
+      this.appendAll(
+        info,
+        traced.map((event, index) => this.prepare(info, event, index, true)),
+      ),
+    );
   }
 
   /** Appends an already-encoded event (delayed delivery, redrive): the bytes stay as they were. */

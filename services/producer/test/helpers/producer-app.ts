@@ -16,12 +16,12 @@ export interface ProducerAppUnderTest {
   close(): Promise<void>;
 }
 
-/** The producer's app in-process on `url`, with a fresh topic of 4 partitions. */
+/** The producer's app in-process on `url`, with a fresh topic (env TOPIC, or a unique name) of 4 partitions. */
 export async function startProducerApp(
   url: string,
   env: NodeJS.ProcessEnv = {},
 ): Promise<ProducerAppUnderTest> {
-  const topic = uniqueName('ingest');
+  const topic = env.TOPIC ?? uniqueName('ingest');
   const config = loadProducerConfig({ REDIS_URL: url, TOPIC: topic, PARTITIONS: '4', ...env });
   const logger = pino({ level: 'silent' });
   const client = await createStreamClient({

@@ -4,7 +4,7 @@ import type { RedisClient } from '../../connection/redis-connection.js';
 import type { ConsumerRuntime } from '../consumer-runtime.js';
 import { isNoGroupError, recoverVanishedGroups } from '../group-recovery.js';
 import type { InFlightCounter } from '../in-flight-counter.js';
-import type { Instrumentation } from '../instrumentation.js';
+import { type Instrumentation, readReport } from '../instrumentation.js';
 import { settlesWithin } from '../settles-within.js';
 import type { StreamEntry } from '../stream-entry.js';
 import type { ResolvedSubscribeOptions } from '../subscribe-options.js';
@@ -237,6 +237,7 @@ export class PartitionReader {
       // Paused while the connection was being made: pause() saw no read in flight.
       if (this.deps.isPaused()) return 'again';
       const generation = runtime.connection.generation(reader);
+      const started = performance.now();
       const read = await this.tracked(lease.readNew(reader, options.batchSize));
       if (read.kind === 'fenced') {
         this.deps.onFenced('read fenced');
@@ -252,6 +253,8 @@ export class PartitionReader {
         this.pendingPassNeeded = true;
         return 'again';
       }
+      if (read.entries.length > 0)
+        this.deps.instrumentation.emit('consumer.read', () => readReport(read.entries, started));
       for (const entry of read.entries) runner.enqueue(workItemOf(entry, runtime.codec));
       if (read.entries.length === 0 && !this.pendingPassNeeded)
         return { kind: 'idle', lastDeliveredId: read.lastDeliveredId };
