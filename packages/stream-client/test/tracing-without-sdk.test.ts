@@ -1,6 +1,7 @@
 import { trace } from '@opentelemetry/api';
 import { uniqueName, waitFor } from '@redstream/testkit';
 import { describe, expect, it } from 'vitest';
+import { loose } from './helpers/loose-options.js';
 import { useRedis } from './helpers/redis.js';
 import { FAST, MODES } from './helpers/settle-contracts.js';
 
@@ -17,16 +18,18 @@ describe.each(MODES)('tracing without an SDK (ordering %s)', (ordering) => {
     const topic = uniqueName('untraced');
     await client.ensureTopic(topic, { partitions: 1 });
     const seen: Array<{ headers: Record<string, string>; recording: boolean | undefined }> = [];
-    const subscription = await client.subscribe({
-      ...FAST[ordering],
-      topic,
-      group: 'g',
-      consumer: 'c-1',
-      ordering,
-      handler: (event) => {
-        seen.push({ headers: event.headers, recording: trace.getActiveSpan()?.isRecording() });
-      },
-    });
+    const subscription = await client.subscribe(
+      loose({
+        ...FAST[ordering],
+        topic,
+        group: 'g',
+        consumer: 'c-1',
+        ordering,
+        handler: (event) => {
+          seen.push({ headers: event.headers, recording: trace.getActiveSpan()?.isRecording() });
+        },
+      }),
+    );
     const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
     await client.producer().publish(topic, { type: 't', payload: 1 });
     await client

@@ -8,6 +8,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { uniqueName, waitFor } from '@redstream/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loose } from './helpers/loose-options.js';
 import { useRedis } from './helpers/redis.js';
 import { FAST, MODES } from './helpers/settle-contracts.js';
 
@@ -37,19 +38,21 @@ describe.each(MODES)('tracing (ordering %s)', (ordering) => {
     const topic = uniqueName('traced');
     await client.ensureTopic(topic, { partitions: 2 });
     const handlerSpans: string[] = [];
-    const subscription = await client.subscribe({
-      ...FAST[ordering],
-      topic,
-      group: 'g',
-      consumer: 'c-1',
-      ordering,
-      handler: async (event) => {
-        // Work the handler traces itself lands under its process span.
-        const span = trace.getTracer('app').startSpan(`charge ${event.key}`);
-        handlerSpans.push(span.spanContext().spanId);
-        span.end();
-      },
-    });
+    const subscription = await client.subscribe(
+      loose({
+        ...FAST[ordering],
+        topic,
+        group: 'g',
+        consumer: 'c-1',
+        ordering,
+        handler: async (event) => {
+          // Work the handler traces itself lands under its process span.
+          const span = trace.getTracer('app').startSpan(`charge ${event.key}`);
+          handlerSpans.push(span.spanContext().spanId);
+          span.end();
+        },
+      }),
+    );
     const parent = trace.getTracer('app').startSpan('request');
     await context.with(trace.setSpan(context.active(), parent), () =>
       client.producer().publishMany(topic, [

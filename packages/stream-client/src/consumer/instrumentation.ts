@@ -52,14 +52,11 @@ export interface ConsumerEvents {
    */
   'consumer.stalled': { runningHandlers: number; sinceMs: number };
   'consumer.claimed': { partition: number; count: number };
-<<<<<<< HEAD
   /** Reading stopped (`partitions` 'all', or the partitions paused one by one now). */
   'consumer.paused': { partitions: number[] | 'all' };
   'consumer.resumed': { partitions: number[] | 'all' };
-=======
   /** A read of new entries that returned some: the partition of each, and how long it took. */
   'consumer.read': { partitions: number[]; count: number; durationMs: number };
->>>>>>> issue-17
   'consumer.group.recreated': { stream: string; from: string };
   'consumer.connection.error': { error: Error };
   'consumer.rebalance': { members: string[]; assigned: number[]; durationMs?: number };
