@@ -2,6 +2,13 @@ import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance } from 'fastify';
 import { IngestError } from './ingest-error.js';
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Size of the JSON body as received (the rate limit's bytes). */
+    bodyBytes?: number;
+  }
+}
+
 /** Any JSON escape: a pair of surrogate escapes, one surrogate escape alone, or another escape. */
 const ESCAPES =
   /\\(?:u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}|u[dD][89a-fA-F][0-9a-fA-F]{2}|.)/g;
@@ -33,6 +40,7 @@ export function registerJsonBodyParser(app: FastifyInstance): void {
       return;
     }
     const bytes = body as Buffer;
+    request.bodyBytes = bytes.length;
     if (!isUtf8(bytes)) {
       done(new IngestError(400, 'malformed-json', 'the body is not valid UTF-8 (JSON must be)'));
       return;
