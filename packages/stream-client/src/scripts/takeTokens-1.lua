@@ -24,7 +24,8 @@ local elapsed = math.max(0, nowMs - at)
 
 local function level(rate, previous)
   local capacity = rate * burst
-  if previous == nil then return capacity, capacity end
+  -- A missing field comes back from HMGET as false: a new bucket starts full.
+  if not previous then return capacity, capacity end
   return math.min(capacity, tonumber(previous) + elapsed * rate / 1000), capacity
 end
 
