@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type ApiKey, findApiKey } from './api-keys.js';
+import { discardRequestBody } from './discard-request-body.js';
 import type { AuthConfig } from './config.js';
 import { IngestError } from './ingest-error.js';
 
@@ -61,8 +62,11 @@ export function ingestAuthHook(
     try {
       request.ingestCaller = authorizeIngest(auth, request);
     } catch (error) {
-      if (error instanceof IngestError) return refuse(request, reply, error);
-      throw error;
+      if (!(error instanceof IngestError)) throw error;
+      // The body was not read: drop it first, or a client still uploading would see its
+      // connection reset instead of the 401 (see discardRequestBody).
+      await discardRequestBody(request.raw);
+      return refuse(request, reply, error);
     }
   };
 }
