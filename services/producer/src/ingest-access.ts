@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type ApiKey, findApiKey } from './api-keys.js';
-import { discardRequestBody } from './discard-request-body.js';
 import type { AuthConfig } from './config.js';
+import { discardRequestBody } from './discard-request-body.js';
 import { IngestError } from './ingest-error.js';
 
 /** Who sent an ingest request: a configured key, or everyone under AUTH=none. */
