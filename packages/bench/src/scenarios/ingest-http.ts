@@ -16,7 +16,7 @@ import { runInterleaved } from './interleave.js';
 /** Events per request (HTTP) and per publishMany call (direct): the batch size. */
 export const INGEST_BATCH = 100;
 /** Requests (or publishMany calls) in flight at once, over as many keep-alive connections. */
-export const INGEST_IN_FLIGHT = 4;
+export const INGEST_IN_FLIGHT = 8;
 const TOPIC = 'ingest';
 const PARTITIONS = 4;
 
