@@ -41,6 +41,7 @@ export function createServiceLogger({
       ? PinoPretty({
           sync: true,
           translateTime: 'HH:MM:ss.l',
+          singleLine: true,
           ignore: 'pid,hostname',
           ...(destination ? { destination } : {}),
         })
