@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -56,10 +56,19 @@ export async function ingestHttpScenario(context: BenchContext): Promise<BenchRo
       await redis.flush();
       // The gateway remembers the topic; the flush removed its metadata, so it is put back.
       await client.ensureTopic(TOPIC, { partitions: PARTITIONS });
+      const redisCpuBefore = await redis.cpuSeconds();
+      const gatewayCpuBefore = processCpuMs(gateway.process.pid);
+      const cpuBefore = process.cpuUsage();
       const started = performance.now();
       if (system === 'redstream-direct') await publishDirect(client, batches);
       else await postAll(gateway.port, key, bodies);
       const elapsedMs = performance.now() - started;
+      const cpu = process.cpuUsage(cpuBefore);
+      // Client CPU is this process; over HTTP also the gateway process, which does the publish.
+      const gatewayCpuMs =
+        system === 'redstream-http' ? processCpuMs(gateway.process.pid) - gatewayCpuBefore : 0;
+      const cpuMs = (cpu.user + cpu.system) / 1000 + gatewayCpuMs;
+      const redisCpuUsPerEvent = (((await redis.cpuSeconds()) - redisCpuBefore) * 1e6) / events;
       const appended = await countEntries(client);
       if (appended !== events)
         throw new Error(`ingest-http ${system}: ${appended} entries appended, expected ${events}`);
@@ -67,10 +76,11 @@ export async function ingestHttpScenario(context: BenchContext): Promise<BenchRo
       progress.log(
         `ingest-http round ${round}/${rounds} ${system}: ${formatRate(eventsPerSec)} events/s`,
       );
-      return eventsPerSec;
+      return { eventsPerSec, cpuUsPerEvent: (cpuMs * 1000) / events, redisCpuUsPerEvent };
     });
     return systems.map((system) => {
-      const list = samples.get(system)!;
+      const runs = samples.get(system)!;
+      const list = runs.map((run) => run.eventsPerSec);
       return {
         scenario: 'ingest-http',
         system,
@@ -80,12 +90,15 @@ export async function ingestHttpScenario(context: BenchContext): Promise<BenchRo
         p99Ms: null,
         peakRssMb: null,
         variant: `batches of ${INGEST_BATCH}, ${INGEST_IN_FLIGHT} in flight`,
+        cpuUsPerEvent: median(runs.map((run) => run.cpuUsPerEvent)),
+        redisCpuUsPerEvent: median(runs.map((run) => run.redisCpuUsPerEvent)),
         rounds,
         samples: list,
         notes:
           system === 'redstream-http'
             ? [
                 'POST /v1/topics/:topic/records with a Bearer key, schema file validation, rate limit on',
+                'CPU us/ev: the HTTP client plus the gateway process',
               ]
             : ['producer.publishMany, no schema registry'],
       };
@@ -153,6 +166,23 @@ function post(agent: Agent, port: number, key: string, body: string): Promise<vo
     req.end(body);
   });
 }
+
+/** utime + stime of a process in milliseconds (Linux /proc; 0 elsewhere). */
+function processCpuMs(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
+}
+
+/** USER_HZ: 100 on every Linux Node runs on (`getconf CLK_TCK`). */
+const CLOCK_TICKS_PER_SECOND = 100;
 
 async function countEntries(client: StreamClient): Promise<number> {
   let total = 0;
