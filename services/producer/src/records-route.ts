@@ -101,11 +101,14 @@ async function appendValid(
     'event' in check ? [{ index, event: check.event }] : [],
   );
   const written = new Map<number, PublishResult>();
-  if (pending.length === 0) return written;
-  try {
+  const appendPending = async () => {
+    if (pending.length === 0) return written;
     const results = await append(pending.map((item) => item.event));
-    pending.forEach((item, i) => written.set(item.index, results[i]!));
+    for (const [i, item] of pending.entries()) written.set(item.index, results[i]!);
     return written;
+  };
+  try {
+    return await appendPending();
   } catch (error) {
     if (!(error instanceof InvalidEventError)) throw error;
   }
@@ -122,10 +125,7 @@ async function appendValid(
       return false;
     }
   });
-  if (pending.length === 0) return written;
-  const results = await append(pending.map((item) => item.event));
-  pending.forEach((item, i) => written.set(item.index, results[i]!));
-  return written;
+  return appendPending();
 }
 
 function toOffset(check: RecordCheck, result: PublishResult | undefined): RecordOffset {
