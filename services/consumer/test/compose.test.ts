@@ -68,6 +68,9 @@ describe('docker-compose.yml', () => {
     expect(compose.volumes).toHaveProperty(volume!);
     expect(producer!.depends_on!['producer-key']!.condition).toBe('service_completed_successfully');
     expect(producer!.environment).not.toHaveProperty('AUTH');
+    // A new named volume takes the ownership of the image's directory: node must own /keys.
+    const runner = read('services/producer/Dockerfile').split('\nFROM ').at(-1)!;
+    expect(runner).toMatch(/^RUN mkdir \/keys && chown node:node \/keys$/m);
     expect(producer!.environment!.SCHEMAS_DIR).toBe('/app/schemas/orders');
     expect(existsSync(`${root}services/producer/schemas/orders/order.created.v1.json`)).toBe(true);
   });
