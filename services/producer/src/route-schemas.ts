@@ -103,9 +103,33 @@ const offset = {
 
 const offsets = { type: 'array', items: offset, description: 'One per record, in record order' };
 
-function refusal(description: string) {
+/** Response header fields, as @fastify/swagger moves them into the response object. */
+const rateLimitHeaders = {
+  'ratelimit-policy': {
+    type: 'string',
+    description:
+      'Rate-limit policies (draft-ietf-httpapi-ratelimit-headers): "events";q=..;w=..;qu="events", "bytes";...; only when limits are on',
+  },
+  ratelimit: {
+    type: 'string',
+    description: 'State per policy: "events";r=<remaining>;t=<seconds until full>, ...',
+  },
+} as const;
+
+const refusalHeaders: Partial<Record<number, Record<string, unknown>>> = {
+  401: {
+    'www-authenticate': { type: 'string', description: 'Bearer realm="redstream-producer"' },
+  },
+  429: {
+    'retry-after': { type: 'string', description: 'Seconds to wait (RFC 9110)' },
+    ...rateLimitHeaders,
+  },
+};
+
+function refusal(description: string, status?: number) {
   return {
     description,
+    ...(status !== undefined && refusalHeaders[status] ? { headers: refusalHeaders[status] } : {}),
     type: 'object',
     required: ['error', 'message'],
     additionalProperties: false,
@@ -122,13 +146,16 @@ function refusal(description: string) {
 
 const refusals = {
   400: refusal('Malformed JSON, a body or event of the wrong shape, an invalid topic name'),
-  401: refusal('No API key, or a wrong one (WWW-Authenticate: Bearer)'),
+  401: refusal('No API key, or a wrong one (WWW-Authenticate: Bearer)', 401),
   403: refusal('The API key may not write this topic'),
   404: refusal('The topic does not exist or is not served (TOPICS)'),
   413: refusal('Body, batch or payload over its limit'),
   415: refusal('Not application/json in UTF-8'),
   422: refusal('Unknown event type or a payload that fails its schema'),
-  429: refusal('Over the API key rate limit: Retry-After and RateLimit-Policy/RateLimit say when'),
+  429: refusal(
+    'Over the API key rate limit: Retry-After and RateLimit-Policy/RateLimit say when',
+    429,
+  ),
   503: refusal('Redis is unreachable: nothing was written; retry with the same ids'),
 } as const;
 
@@ -159,6 +186,7 @@ export const eventsRouteSchema: FastifySchema = {
   response: {
     202: {
       description: 'Appended: one event answers its result, a batch `{ events: [...] }`',
+      headers: rateLimitHeaders,
       oneOf: [
         appended,
         {
@@ -177,6 +205,7 @@ export const eventsRouteSchema: FastifySchema = {
 
 const offsetsBody = (description: string) => ({
   description,
+  headers: rateLimitHeaders,
   type: 'object',
   required: ['offsets'],
   additionalProperties: false,

@@ -45,7 +45,15 @@ describe('GET /openapi.json', () => {
       type: 'http',
       scheme: 'bearer',
     });
-    expect(body.paths['/v1/topics/{topic}/records'].post.security).toEqual([{ apiKey: [] }]);
+    const records = body.paths['/v1/topics/{topic}/records'].post;
+    expect(records.security).toEqual([{ apiKey: [] }]);
+    expect(Object.keys(records.responses['429'].headers)).toEqual([
+      'retry-after',
+      'ratelimit-policy',
+      'ratelimit',
+    ]);
+    expect(Object.keys(records.responses['401'].headers)).toEqual(['www-authenticate']);
+    expect(records.responses['200'].headers).toHaveProperty('ratelimit');
   });
 
   it('describes every answer the routes really give: each validates against its documented schema', async () => {
@@ -118,6 +126,12 @@ describe('GET /openapi.json', () => {
         `${path} ${answer.status}: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(answer.body)}`,
       ).toBe(true);
       statuses.add(answer.status);
+      // Documented response headers are there (RateLimit fields: the rate limit is on here).
+      for (const header of Object.keys(documented.headers ?? {}))
+        expect(
+          answer.headers.get(header),
+          `${path} ${answer.status} header ${header}`,
+        ).not.toBeNull();
     }
     expect([...statuses].sort()).toEqual([200, 202, 207, 400, 401, 403, 404, 413, 415, 422, 429]);
   });
