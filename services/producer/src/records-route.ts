@@ -3,12 +3,12 @@ import { CodecError } from '@redstream/codec';
 import { InvalidEventError, type PublishResult, type StreamClient } from '@redstream/stream-client';
 import type { FastifyInstance } from 'fastify';
 import type { ProducerAppDeps } from './app.js';
+import { appendEvents } from './append-events.js';
 import type { ProducerConfig } from './config.js';
 import { ingestAuthHook } from './ingest-access.js';
 import { admitIngest, type IngestAdmission } from './ingest-admission.js';
 import { type BodyPlace, fromCodecError, fromPublishError, IngestError } from './ingest-error.js';
 import type { Refuse } from './ingest-refusal.js';
-import { appendEvents } from './ingest-route.js';
 import { parseRecordsBody, type RecordCheck } from './records-body.js';
 import { documentedOnly, recordsRouteSchema } from './route-schemas.js';
 
