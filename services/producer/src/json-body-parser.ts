@@ -2,6 +2,12 @@ import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance } from 'fastify';
 import { IngestError } from './ingest-error.js';
 
+/**
+ * JSON, and Confluent REST v2's JSON embedded format (also Redpanda HTTP Proxy's), so a Kafka
+ * REST client can keep its content type: the body is the same JSON either way.
+ */
+export const JSON_MEDIA_TYPES = ['application/json', 'application/vnd.kafka.json.v2+json'];
+
 declare module 'fastify' {
   interface FastifyRequest {
     /** Size of the JSON body as received (the rate limit's bytes). */
@@ -26,7 +32,7 @@ const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
 export function registerJsonBodyParser(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+  app.addContentTypeParser(JSON_MEDIA_TYPES, { parseAs: 'buffer' }, (request, body, done) => {
     const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(request.headers['content-type'] ?? '');
     const declared = charset?.[1]?.toLowerCase();
     if (declared !== undefined && declared !== 'utf-8' && declared !== 'utf8') {

@@ -6,6 +6,7 @@
  * generated document, which keeps these schemas honest.
  */
 import type { FastifySchema } from 'fastify';
+import { JSON_MEDIA_TYPES } from './json-body-parser.js';
 
 const REASONS = [
   'malformed-json',
@@ -215,6 +216,7 @@ const offsetsBody = (description: string) => ({
 export const recordsRouteSchema: FastifySchema = {
   summary: 'Append records, Kafka REST style: each record written or refused on its own',
   tags: ['ingest'],
+  consumes: JSON_MEDIA_TYPES,
   params: topicParams,
   body: {
     type: 'object',

@@ -161,6 +161,20 @@ describe('POST /v1/topics/:topic/records', () => {
     expect(await appendedEntryCount(http.producer.client, http.producer.topic)).toBe(1);
   });
 
+  it("takes Confluent v2's JSON content type as JSON", async () => {
+    const http = await gateway();
+    const answer = await http.post(
+      `/v1/topics/${http.producer.topic}/records`,
+      { records: [{ type: 'click', value: { url: 'https://a.example/', ms: 1 } }] },
+      { 'content-type': 'application/vnd.kafka.json.v2+json' },
+    );
+    expect(answer.status).toBe(200);
+    const document = (await http.get('/openapi.json')).body;
+    expect(
+      Object.keys(document.paths['/v1/topics/{topic}/records'].post.requestBody.content),
+    ).toEqual(['application/json', 'application/vnd.kafka.json.v2+json']);
+  });
+
   it('refuses a body that is not { records: [...] } as a whole', async () => {
     const http = await gateway({ MAX_BATCH_EVENTS: '2' });
     const path = `/v1/topics/${http.producer.topic}/records`;
