@@ -6,6 +6,7 @@ export const SCENARIOS = [
   'scale',
   'latency',
   'codec',
+  'ingest-http',
 ] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
@@ -35,6 +36,8 @@ export interface BenchPlan {
   scale: { events: number; rounds: number; consumers: number[] };
   latency: { ratePerSec: number; warmupMs: number; durationMs: number; rounds: number };
   codec: { rounds: number; iterations: number };
+  /** HTTP through the producer gateway beside direct publishMany (batches of 100). */
+  ingestHttp: { events: number; rounds: number };
 }
 
 const FULL: BenchPlan = {
@@ -44,6 +47,7 @@ const FULL: BenchPlan = {
   scale: { events: 60_000, rounds: 2, consumers: [1, 2, 4] },
   latency: { ratePerSec: 5000, warmupMs: 2000, durationMs: 10_000, rounds: 3 },
   codec: { rounds: 9, iterations: 50_000 },
+  ingestHttp: { events: 100_000, rounds: 3 },
 };
 
 /**
@@ -57,6 +61,7 @@ const QUICK: BenchPlan = {
   scale: { events: 20_000, rounds: 1, consumers: [1, 2, 4] },
   latency: { ratePerSec: 5000, warmupMs: 1000, durationMs: 3000, rounds: 1 },
   codec: { rounds: 5, iterations: 10_000 },
+  ingestHttp: { events: 20_000, rounds: 3 },
 };
 
 export interface PlanOverrides {
@@ -71,6 +76,7 @@ export function benchPlan(quick: boolean, overrides: PlanOverrides = {}): BenchP
     base.produce.events = events;
     base.consume.events = events;
     base.scale.events = events;
+    base.ingestHttp.events = events;
   }
   if (rounds !== undefined) {
     base.produce.rounds = rounds;
@@ -78,6 +84,7 @@ export function benchPlan(quick: boolean, overrides: PlanOverrides = {}): BenchP
     base.scale.rounds = rounds;
     base.latency.rounds = rounds;
     base.codec.rounds = rounds;
+    base.ingestHttp.rounds = rounds;
   }
   return base;
 }

@@ -24,7 +24,7 @@ export const USAGE = `Usage: pnpm bench [--quick] [--out FILE] [--scenario NAME[
   --scenario NAME  run only these scenarios (repeatable, or comma-separated):
                    ${SCENARIOS.join(', ')}
   --rounds N       rounds per scenario (each round runs every system once, interleaved)
-  --events N       events per run of produce, consume-none, consume-key and scale
+  --events N       events per run of produce, consume-none, consume-key, scale and ingest-http
   --profile DIR    write a CPU profile (node --cpu-prof) of every worker process into DIR
 `;
 

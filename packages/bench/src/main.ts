@@ -16,6 +16,7 @@ import { formatTable, formatTargets } from './report/text-table.js';
 import type { BenchContext } from './scenarios/bench-context.js';
 import { codecScenario } from './scenarios/codec.js';
 import { consumeKeyScenario, consumeNoneScenario } from './scenarios/consume.js';
+import { ingestHttpScenario } from './scenarios/ingest-http.js';
 import { latencyScenario } from './scenarios/latency.js';
 import { produceScenario } from './scenarios/produce.js';
 import { scaleScenario } from './scenarios/scale.js';
@@ -27,6 +28,7 @@ const SCENARIO_RUNNERS: Record<ScenarioName, (context: BenchContext) => Promise<
   scale: scaleScenario,
   latency: latencyScenario,
   codec: codecScenario,
+  'ingest-http': ingestHttpScenario,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -1,4 +1,4 @@
-import { SchemaRegistry } from '@redstream/codec';
+import { SchemaRegistry, type SchemaRegistryOptions } from '@redstream/codec';
 import { z } from 'zod';
 
 /** The lifecycle every order goes through, over and over: seq 1 is created, 2 paid, ... 5 created. */
@@ -41,10 +41,11 @@ function schemaFor(status: OrderStatus) {
 
 /**
  * The codec registry of the demo's event types (version 1 of each). Producers validate what
- * they publish with it and consumers what they read.
+ * they publish with it and consumers what they read. `options.unknownTypes: 'passthrough'` lets
+ * other types through unvalidated (the producer's UNKNOWN_TYPES=passthrough).
  */
-export function createOrderRegistry() {
-  return new SchemaRegistry()
+export function createOrderRegistry(options: SchemaRegistryOptions = {}) {
+  return new SchemaRegistry(options)
     .register('order.created', 1, schemaFor('created'))
     .register('order.paid', 1, schemaFor('paid'))
     .register('order.shipped', 1, schemaFor('shipped'))

@@ -4,6 +4,8 @@ import { ConfigError } from './config-error.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 /** Topic, group and consumer names as the stream client accepts them. */
 const NAME = /^[A-Za-z0-9._-]{1,200}$/;

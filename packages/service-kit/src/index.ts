@@ -1,5 +1,11 @@
 export { ConfigError } from './config-error.js';
-export { EnvReader, LOG_LEVELS, type LogLevel } from './env-reader.js';
+export {
+  EnvReader,
+  LOG_FORMATS,
+  LOG_LEVELS,
+  type LogFormat,
+  type LogLevel,
+} from './env-reader.js';
 export { type HealthRoutesOptions, registerHealthRoutes } from './health-routes.js';
 export { createHttpApp, type HttpAppOptions } from './http-app.js';
 export {

@@ -1,12 +1,14 @@
 import type { DestinationStream, Logger } from 'pino';
 import { ConfigError } from './config-error.js';
-import type { LogLevel } from './env-reader.js';
+import type { LogFormat, LogLevel } from './env-reader.js';
 import { describeRedisTarget, type RedisSettings } from './redis-settings.js';
 import { createServiceLogger } from './service-logger.js';
 
 /** What every service config has: the lifecycle logs with the level and names the Redis. */
 export interface ServiceConfig {
   logLevel: LogLevel;
+  /** `json` (default): pino JSON lines; `pretty`: pino-pretty, for a developer's terminal. */
+  logFormat?: LogFormat;
   redis: RedisSettings;
 }
 
@@ -109,6 +111,7 @@ export async function runService<C extends ServiceConfig>(
 
   const logger = createServiceLogger({
     level: config.logLevel,
+    ...(config.logFormat ? { format: config.logFormat } : {}),
     service: service.name,
     ...(service.logFields ? { fields: service.logFields(config) } : {}),
     ...(host.logDestination ? { destination: host.logDestination } : {}),

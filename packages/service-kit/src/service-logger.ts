@@ -1,8 +1,11 @@
 import { type DestinationStream, type Logger, pino } from 'pino';
-import type { LogLevel } from './env-reader.js';
+import { PinoPretty } from 'pino-pretty';
+import type { LogFormat, LogLevel } from './env-reader.js';
 
 export interface ServiceLoggerOptions {
   level: LogLevel;
+  /** `json` (default) or `pretty` (pino-pretty: coloured, one readable line per entry). */
+  format?: LogFormat;
   /** The `service` field of every line. */
   service: string;
   /** More fields on every line (a consumer replica's name). */
@@ -12,11 +15,13 @@ export interface ServiceLoggerOptions {
 }
 
 /**
- * JSON lines on stdout. Redis URLs are only ever logged through redactRedisUrl; the redact
- * paths are a second line of defence for objects that might carry a password or a TLS key.
+ * JSON lines on stdout (or pino-pretty's lines under LOG_FORMAT=pretty, the dev default).
+ * Redis URLs are only ever logged through redactRedisUrl; the redact paths are a second line
+ * of defence for objects that might carry a password or a TLS key.
  */
 export function createServiceLogger({
   level,
+  format = 'json',
   service,
   fields = {},
   destination,
@@ -29,5 +34,17 @@ export function createServiceLogger({
       censor: '***',
     },
   };
-  return destination ? pino(options, destination) : pino(options);
+  // In-process and synchronous rather than a transport worker: a dev terminal gets each line
+  // when it happens, and a crash loses none of the last ones.
+  const target =
+    format === 'pretty'
+      ? PinoPretty({
+          sync: true,
+          translateTime: 'HH:MM:ss.l',
+          singleLine: true,
+          ignore: 'pid,hostname',
+          ...(destination ? { destination } : {}),
+        })
+      : destination;
+  return target ? pino(options, target) : pino(options);
 }

@@ -71,6 +71,12 @@ export {
   type PublishOptions,
   type PublishResult,
 } from './producer/producer.js';
+export {
+  type BucketState,
+  type RateDecision,
+  RateLimiter,
+  type RateLimitOptions,
+} from './rate-limit/rate-limiter.js';
 export { type AclRulesOptions, aclRules } from './security/acl-rules.js';
 export { createStreamClient, StreamClient, type StreamClientOptions } from './stream-client.js';
 export type { RetentionPolicy, TopicConfig, TopicInfo } from './topics/topic-registry.js';

@@ -99,6 +99,19 @@ export class RedisKeys {
     return `{${this.prefix}-${assertName('topic', topic)}}-retry-${assertName('group', group)}`;
   }
 
+  /**
+   * Hash of a rate-limit bucket pair (events, bytes, last update) of `name` (an API key id):
+   * one key per script call, so it needs no hash tag of a topic.
+   */
+  rateLimitBucket(name: string): string {
+    return `${this.prefix}:ratelimit:${assertName('rate-limit bucket', name)}`;
+  }
+
+  /** Glob of every rate-limit bucket (ACL rules). */
+  rateLimitBuckets(): string {
+    return `${this.prefix}:ratelimit:*`;
+  }
+
   private topicTag(topic: string): string {
     return `{${this.prefix}:${assertName('topic', topic)}}`;
   }

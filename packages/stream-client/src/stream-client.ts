@@ -20,6 +20,7 @@ import { ClosedError, EvictionPolicyError } from './errors.js';
 import { RedisKeys } from './keys.js';
 import { DelayedDelivery } from './producer/delayed-delivery.js';
 import { Producer, type ProducerOptions } from './producer/producer.js';
+import { RateLimiter, type RateLimitOptions } from './rate-limit/rate-limiter.js';
 import { LuaScripts } from './scripts/lua-scripts.js';
 import { ConsumerTracing } from './telemetry/consumer-tracing.js';
 import { type TopicConfig, type TopicInfo, TopicRegistry } from './topics/topic-registry.js';
@@ -112,6 +113,12 @@ export class StreamClient {
       this.logger,
       this.serverClock,
     );
+  }
+
+  /** Token-bucket limits kept in Redis, shared by every process on it (see RateLimiter). */
+  rateLimiter(options: RateLimitOptions): RateLimiter {
+    this.assertOpen();
+    return new RateLimiter(this.scripts, this.keys, options);
   }
 
   /** Appends due delayed events of `topic` from this process (run it in at least one process per topic). */

@@ -83,6 +83,13 @@ describe('least-privilege ACL users', () => {
       const deadLetters = await admin.admin.listDeadLetters(topic);
       expect(deadLetters.map((dl) => dl.reason)).toEqual(['non-retriable']);
 
+      // The gateway's rate limit runs under the producer's user; PEXPIRE stays confined to it.
+      const limited = await producerClient
+        .rateLimiter({ eventsPerSecond: 10, bytesPerSecond: 0 })
+        .take(uniqueName('acl-key'), { events: 4, bytes: 100 });
+      expect(limited).toMatchObject({ allowed: true, events: { remaining: 6 } });
+      await refused(producerClient.redis.pexpire(producerClient.keys.partitionStream(topic, 0), 1));
+
       // The producer cannot read, delete, administer groups or write another topic.
       await refused(
         producerClient.redis.xreadgroup(

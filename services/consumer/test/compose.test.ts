@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -54,6 +54,25 @@ describe('docker-compose.yml', () => {
       TOPIC: 'orders',
       REDIS_URL: 'redis://redis:6379',
     });
+  });
+
+  it('keys the producer ingest with a key made once by producer-key, and loads the shipped schema files', () => {
+    const keyMaker = compose.services['producer-key'] as Service;
+    expect(keyMaker.build!.dockerfile).toBe('services/producer/Dockerfile');
+    const command = keyMaker.command!.join(' ');
+    expect(command).toMatch(/^node dist\/new-api-key\.js \S+ /);
+    expect(command).toContain(`--keys-file ${producer!.environment!.API_KEYS_FILE}`);
+    expect(command).toContain('--if-missing');
+    const [volume] = keyMaker.volumes![0]!.split(':');
+    expect(producer!.volumes).toContain(`${volume}:/keys:ro`);
+    expect(compose.volumes).toHaveProperty(volume!);
+    expect(producer!.depends_on!['producer-key']!.condition).toBe('service_completed_successfully');
+    expect(producer!.environment).not.toHaveProperty('AUTH');
+    // A new named volume takes the ownership of the image's directory: node must own /keys.
+    const runner = read('services/producer/Dockerfile').split('\nFROM ').at(-1)!;
+    expect(runner).toMatch(/^RUN mkdir \/keys && chown node:node \/keys$/m);
+    expect(producer!.environment!.SCHEMAS_DIR).toBe('/app/schemas/orders');
+    expect(existsSync(`${root}services/producer/schemas/orders/order.created.v1.json`)).toBe(true);
   });
 
   it('lets the consumer scale: no container_name, no fixed host port, a grace period longer than the drain', () => {

@@ -35,10 +35,15 @@ afterAll(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-/** The Dockerfile's RUN commands in order, with its absolute paths moved under `dir`. */
+/**
+ * The RUN commands of the build stages in order, with their absolute paths moved under `dir`.
+ * The runner stage's own RUNs (the producer's `mkdir /keys`) touch the image's root filesystem,
+ * which only a Docker build can; compose.test.ts reads that stage as data.
+ */
 function runSteps(service: string, dir: string): string[] {
   const dockerfile = readFileSync(join(root, 'services', service, 'Dockerfile'), 'utf8');
-  return [...dockerfile.matchAll(/^RUN (.+)$/gm)]
+  const buildStages = dockerfile.slice(0, dockerfile.lastIndexOf('\nFROM '));
+  return [...buildStages.matchAll(/^RUN (.+)$/gm)]
     .map((match) => match[1]!)
     .filter((command) => !command.startsWith('npm install --global'))
     .map((command) => command.replace(/ \/(pruned|app)\b/g, ` ${dir}/$1`));
@@ -104,5 +109,20 @@ describe.each(['consumer', 'producer'])('the %s image build', (service) => {
     });
     expect(started.status, started.stderr).toBe(1);
     expect(started.stderr).toContain('PORT: expected an integer from 0 to 65535, got "not-a-port"');
+
+    if (service === 'producer') {
+      // What docker compose uses from the image: the order schema files and the key maker.
+      expect(existsSync(join(app, 'schemas', 'orders', 'order.paid.v1.json'))).toBe(true);
+      const made = spawnSync(process.execPath, [join(app, 'dist', 'new-api-key.js'), 'ci'], {
+        cwd: app,
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      expect(made.status, made.stderr).toBe(0);
+      expect(JSON.parse(made.stdout)).toMatchObject({
+        id: 'ci',
+        line: expect.stringMatching(/^ci:/),
+      });
+    }
   }, 180_000);
 });

@@ -4,10 +4,15 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { Logger } from 'pino';
 import type { ProducerConfig } from './config.js';
 import { discardRequestBody } from './discard-request-body.js';
+import type { IngestAdmission } from './ingest-admission.js';
 import { IngestError } from './ingest-error.js';
+import { createRefusal } from './ingest-refusal.js';
 import { registerIngestRoute } from './ingest-route.js';
 import { registerJsonBodyParser } from './json-body-parser.js';
+import { registerOpenApi } from './openapi.js';
 import type { ProducerMetrics } from './producer-metrics.js';
+import { registerRecordsRoute } from './records-route.js';
+import { TopicGate } from './topic-gate.js';
 
 export interface ProducerAppDeps {
   client: StreamClient;
@@ -18,21 +23,19 @@ export interface ProducerAppDeps {
 }
 
 /**
- * The producer's HTTP surface: `POST /topics/:topic/events` (unless MODE=generator),
- * `/healthz`, `/readyz`, `/metrics`. Binds nothing: main.ts listens, tests use `inject()`.
+ * The producer's HTTP surface: `POST /topics/:topic/events` and `POST /v1/topics/:topic/records`
+ * (unless MODE=generator), `/openapi.json`, `/healthz`, `/readyz`, `/metrics`. Binds nothing:
+ * main.ts listens, tests use `inject()` or listen on a free port.
  */
 export function createApp(config: ProducerConfig, deps: ProducerAppDeps): FastifyInstance {
   const { client, metrics, logger } = deps;
+  const refuseIngest = createRefusal(metrics);
   // Failures before a handler runs: unparseable JSON, an oversize body, a wrong media type,
   // and (before routing) a URL that does not decode or a topic name over the length limit.
   const refuse = async (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const failure = frameworkError(error);
-    if (failure.statusCode >= 500) request.log.error({ err: error }, 'request failed');
-    else request.log.info({ reason: failure.reason }, `request refused: ${failure.message}`);
-    const topic = (request.params as { topic?: string } | undefined)?.topic ?? '';
-    metrics.rejected.inc({ topic, reason: failure.reason });
     if (failure.reason === 'body-too-large') await discardRequestBody(request.raw);
-    return reply.code(failure.statusCode).send(failure.toJSON());
+    return refuseIngest(request, reply, failure, error);
   };
   const app = createHttpApp(logger, { bodyLimit: config.maxBodyBytes, frameworkErrors: refuse });
   app.setErrorHandler(refuse);
@@ -40,13 +43,23 @@ export function createApp(config: ProducerConfig, deps: ProducerAppDeps): Fastif
   // Events are JSON in UTF-8: any other media type is a 415, not a string body.
   app.removeContentTypeParser('text/plain');
   registerJsonBodyParser(app);
+  registerOpenApi(app, config);
 
-  if (config.mode !== 'generator') registerIngestRoute(app, config, deps);
-
-  registerHealthRoutes(app, {
-    health: () => ({ status: 'ok', ...deps.status?.() }),
-    redis: client.redis,
-    metrics: metrics.registry,
+  void app.register(async (routes) => {
+    if (config.mode !== 'generator') {
+      const admission: IngestAdmission = {
+        gate: new TopicGate(config, client),
+        limiter: client.rateLimiter(config.rateLimit),
+        client,
+      };
+      registerIngestRoute(routes, config, deps, admission, refuseIngest);
+      registerRecordsRoute(routes, config, deps, admission, refuseIngest);
+    }
+    registerHealthRoutes(routes, {
+      health: () => ({ status: 'ok', ...deps.status?.() }),
+      redis: client.redis,
+      metrics: metrics.registry,
+    });
   });
 
   return app;

@@ -43,7 +43,32 @@ export function parseIngestBody(body: unknown, maxEvents: number): IngestBatch {
 
 /** `index` is the event's place in a batch, undefined for a single-event body. */
 function checkEvent(item: unknown, index: number | undefined): EventInput {
-  const at = index === undefined ? '' : `events[${index}]`;
+  return checkEventFields(item, index, EVENT_FIELDS_OF_EVENTS);
+}
+
+/** How one list of a body names its items' fields: `events[i].payload` or `records[i].value`. */
+export interface EventFieldNames {
+  list: 'events' | 'records';
+  payload: 'payload' | 'value';
+  allowed: ReadonlySet<string>;
+}
+
+const EVENT_FIELDS_OF_EVENTS: EventFieldNames = {
+  list: 'events',
+  payload: 'payload',
+  allowed: EVENT_FIELDS,
+};
+
+/**
+ * Checks the fields of one event (or record) and returns it as codec input; throws an
+ * IngestError whose `path` names the field (`records[2].headers.x`).
+ */
+export function checkEventFields(
+  item: unknown,
+  index: number | undefined,
+  names: EventFieldNames,
+): EventInput {
+  const at = index === undefined ? '' : `${names.list}[${index}]`;
   const located = (path: string) => ({ ...(index === undefined ? {} : { index }), path });
   const fail = (field: string, expected: string): never => {
     const path = at === '' ? field : `${at}.${field}`;
@@ -58,11 +83,12 @@ function checkEvent(item: unknown, index: number | undefined): EventInput {
     );
   }
   for (const field of Object.keys(item)) {
-    if (!EVENT_FIELDS.has(field))
-      fail(field, `no such field (an event has ${[...EVENT_FIELDS].join(', ')})`);
+    if (!names.allowed.has(field))
+      fail(field, `no such field (an event has ${[...names.allowed].join(', ')})`);
   }
   if (typeof item.type !== 'string' || item.type === '') fail('type', 'a non-empty string');
-  if (!('payload' in item) || item.payload === undefined) fail('payload', 'a JSON value');
+  const payload = item[names.payload];
+  if (!(names.payload in item) || payload === undefined) fail(names.payload, 'a JSON value');
   if (item.key !== undefined && item.key !== null && typeof item.key !== 'string')
     fail('key', 'a string or null');
   if (item.id !== undefined && (typeof item.id !== 'string' || item.id === ''))
@@ -77,9 +103,11 @@ function checkEvent(item: unknown, index: number | undefined): EventInput {
     (typeof item.schemaVersion !== 'number' || !Number.isInteger(item.schemaVersion))
   )
     fail('schemaVersion', 'an integer');
-  return item as unknown as EventInput;
+  if (names.payload === 'payload') return item as unknown as EventInput;
+  const { [names.payload]: value, ...rest } = item;
+  return { ...rest, payload: value } as unknown as EventInput;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
+export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

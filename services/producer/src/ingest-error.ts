@@ -10,6 +10,10 @@ import {
 
 /** Stable reasons of refused requests: the JSON body's `error` and the rejected metric's label. */
 export type RejectReason =
+  | 'unauthorized'
+  | 'forbidden-topic'
+  | 'rate-limited'
+  | 'records-refused'
   | 'malformed-json'
   | 'invalid-url'
   | 'unsupported-media-type'
@@ -31,7 +35,9 @@ export class IngestError extends Error {
     readonly statusCode: number,
     readonly reason: RejectReason,
     message: string,
-    readonly details: { index?: number; path?: string; issues?: unknown } = {},
+    readonly details: { index?: number; path?: string; issues?: unknown; offsets?: unknown } = {},
+    /** Response headers the refusal needs (WWW-Authenticate, Retry-After). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
     this.name = 'IngestError';
@@ -54,23 +60,37 @@ const CODEC_STATUS: Partial<Record<CodecError['code'], [number, RejectReason]>> 
   CODEC_BAD_EVENT: [400, 'invalid-event'],
 };
 
-/** An encode failure of event `index` of the request, with the path inside the request body. */
-export function fromCodecError(error: CodecError, index: number, batch: boolean): IngestError {
+/** Where an event sits in a request body: `events[3]` with `payload`, or `records[3]` with `value`. */
+export interface BodyPlace {
+  list: 'events' | 'records';
+  payloadField: 'payload' | 'value';
+}
+
+const EVENTS: BodyPlace = { list: 'events', payloadField: 'payload' };
+
+/**
+ * An encode failure of event `index` of the request, with the path inside the request body
+ * (`batch` false: a single-event body, paths without a list prefix).
+ */
+export function fromCodecError(
+  error: CodecError,
+  index: number,
+  batch: boolean,
+  place: BodyPlace = EVENTS,
+): IngestError {
   const [status, reason] = CODEC_STATUS[error.code] ?? [400, 'invalid-event'];
-  const prefix = batch ? `events[${index}]` : '';
+  const prefix = batch ? `${place.list}[${index}]` : '';
+  const field = error.field === 'payload' ? place.payloadField : error.field;
   const inPayload =
-    error.path !== undefined ? joinPath(joinPath(prefix, 'payload'), error.path) : undefined;
-  const path = inPayload ?? (error.field ? joinPath(prefix, error.field) : prefix || undefined);
-  return new IngestError(
-    status,
-    reason,
-    batch ? `events[${index}]: ${error.message}` : error.message,
-    {
-      ...(batch ? { index } : {}),
-      ...(path !== undefined && path !== '' ? { path } : {}),
-      ...(error.issues ? { issues: error.issues } : {}),
-    },
-  );
+    error.path !== undefined
+      ? joinPath(joinPath(prefix, place.payloadField), error.path)
+      : undefined;
+  const path = inPayload ?? (field ? joinPath(prefix, field) : prefix || undefined);
+  return new IngestError(status, reason, batch ? `${prefix}: ${error.message}` : error.message, {
+    ...(batch ? { index } : {}),
+    ...(path !== undefined && path !== '' ? { path } : {}),
+    ...(error.issues ? { issues: error.issues } : {}),
+  });
 }
 
 /**
@@ -80,12 +100,13 @@ export function fromCodecError(error: CodecError, index: number, batch: boolean)
  * all while the connection is down; only a connection lost in the middle of a send can leave
  * part of a batch appended, which a retry with the same event ids completes without duplicates.
  */
-export function fromPublishError(error: unknown, redisReady: boolean): IngestError {
+export function fromPublishError(error: unknown, redisReady: boolean, batch = true): IngestError {
   if (error instanceof IngestError) return error;
   if (error instanceof CodecError) return fromCodecError(error, 0, false);
-  // The producer wraps codec refusals; the CodecError inside says what and where.
+  // The producer wraps codec refusals; the CodecError inside says what and where. `batch`
+  // false: the body was one event, whose paths have no `events[0]` in front.
   if (error instanceof InvalidEventError && error.cause instanceof CodecError)
-    return fromCodecError(error.cause, error.index ?? 0, error.index !== undefined);
+    return fromCodecError(error.cause, error.index ?? 0, batch && error.index !== undefined);
   if (error instanceof InvalidNameError)
     return new IngestError(400, 'invalid-topic', error.message);
   if (error instanceof TopicNotFoundError)

@@ -2,6 +2,19 @@ import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance } from 'fastify';
 import { IngestError } from './ingest-error.js';
 
+/**
+ * JSON, and Confluent REST v2's JSON embedded format (also Redpanda HTTP Proxy's), so a Kafka
+ * REST client can keep its content type: the body is the same JSON either way.
+ */
+export const JSON_MEDIA_TYPES = ['application/json', 'application/vnd.kafka.json.v2+json'];
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Size of the JSON body as received (the rate limit's bytes). */
+    bodyBytes?: number;
+  }
+}
+
 /** Any JSON escape: a pair of surrogate escapes, one surrogate escape alone, or another escape. */
 const ESCAPES =
   /\\(?:u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}|u[dD][89a-fA-F][0-9a-fA-F]{2}|.)/g;
@@ -19,7 +32,7 @@ const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
 export function registerJsonBodyParser(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+  app.addContentTypeParser(JSON_MEDIA_TYPES, { parseAs: 'buffer' }, (request, body, done) => {
     const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(request.headers['content-type'] ?? '');
     const declared = charset?.[1]?.toLowerCase();
     if (declared !== undefined && declared !== 'utf-8' && declared !== 'utf8') {
@@ -33,6 +46,7 @@ export function registerJsonBodyParser(app: FastifyInstance): void {
       return;
     }
     const bytes = body as Buffer;
+    request.bodyBytes = bytes.length;
     if (!isUtf8(bytes)) {
       done(new IngestError(400, 'malformed-json', 'the body is not valid UTF-8 (JSON must be)'));
       return;

@@ -1,12 +1,14 @@
 // Must stay the first import: OpenTelemetry starts before fastify loads node:http.
 import './tracing.js';
-import { createOrderRegistry, OrderGenerator } from '@redstream/orders-demo';
+import { OrderGenerator } from '@redstream/orders-demo';
 import { redisConnectionOptions, runService, type ServiceContext } from '@redstream/service-kit';
 import { createStreamClient } from '@redstream/stream-client';
 import { createApp } from './app.js';
-import { loadProducerConfig, type ProducerConfig } from './config.js';
+import { loadProducerConfig, type ProducerConfig, startTopics } from './config.js';
 import { type GeneratorProgress, runGenerator } from './generator-run.js';
 import { ProducerMetrics } from './producer-metrics.js';
+import { loadProducerSchemas } from './producer-schemas.js';
+import { TopicGate } from './topic-gate.js';
 import { telemetry } from './tracing.js';
 
 /**
@@ -22,16 +24,26 @@ async function startProducer({
 }: ServiceContext<ProducerConfig>): Promise<void> {
   // Registered first, so it runs last: the spans of the final requests are exported too.
   onStop(async () => telemetry?.shutdown());
+  // Schema files are compiled before connecting: a bad one stops the start at once.
+  const schemas = loadProducerSchemas(config);
+  logger.info(
+    { schemas: schemas.source, types: schemas.types, unknownTypes: config.unknownTypes },
+    'schemas loaded',
+  );
+  if (config.mode !== 'generator' && config.auth.mode === 'none')
+    logger.warn('AUTH=none: the ingest accepts requests without an API key');
+  else if (config.mode !== 'generator')
+    logger.info({ apiKeys: config.auth.keys.map((key) => key.id) }, 'API keys loaded');
   const client = await createStreamClient({
     ...redisConnectionOptions(config.redis),
     logger,
     clientName: 'producer',
     // An HTTP producer answers 503 at once while Redis is down instead of queueing requests.
     failFast: true,
-    codec: { contentType: 'msgpack', registry: createOrderRegistry() },
+    codec: { contentType: 'msgpack', registry: schemas.registry },
   });
   onStop(() => client.close());
-  await client.ensureTopic(config.topic, { partitions: config.partitions });
+  await new TopicGate(config, client).createAtStart();
 
   const metrics = new ProducerMetrics();
   const generating = config.mode !== 'http';
@@ -82,9 +94,11 @@ void runService({
   name: 'producer',
   loadConfig: loadProducerConfig,
   describe: (config) => ({
-    topic: config.topic,
-    partitions: config.partitions,
+    topics: startTopics(config),
+    autoCreateTopics: config.autoCreateTopics,
     mode: config.mode,
+    auth: config.auth.mode,
+    rateLimit: config.rateLimit,
   }),
   start: startProducer,
 });

@@ -6,6 +6,7 @@ export class ProducerMetrics {
   readonly accepted: Counter<'topic' | 'source'>;
   readonly duplicates: Counter<'topic' | 'source'>;
   readonly rejected: Counter<'topic' | 'reason'>;
+  readonly rejectedRecords: Counter<'topic' | 'reason'>;
   readonly publishDuration: Histogram<'topic' | 'source'>;
 
   constructor({ defaultMetrics = true }: { defaultMetrics?: boolean } = {}) {
@@ -27,6 +28,12 @@ export class ProducerMetrics {
     this.rejected = new Counter({
       name: 'redstream_producer_requests_rejected_total',
       help: 'Ingest requests refused (nothing appended), by reason: malformed-json, schema-violation, redis-unavailable, ...',
+      labelNames: ['topic', 'reason'],
+      registers,
+    });
+    this.rejectedRecords = new Counter({
+      name: 'redstream_producer_records_rejected_total',
+      help: 'Records of a records request refused on their own (the others written: 207), by reason',
       labelNames: ['topic', 'reason'],
       registers,
     });

@@ -12,6 +12,7 @@ import {
 } from '@redstream/testkit';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sha256Hex } from '../src/api-keys.js';
 import {
   deeplyNested,
   type HostileRequest,
@@ -31,6 +32,7 @@ let client: StreamClient;
 let child: ServiceProcess;
 let port: number;
 const topic = uniqueName('hostile');
+const API_KEY = 'hostile-input-key';
 
 beforeAll(async () => {
   redis = await launchRedis();
@@ -46,6 +48,8 @@ beforeAll(async () => {
         TOPIC: topic,
         PARTITIONS: '4',
         MODE: 'http',
+        // Hostile bodies come from a caller with a valid key: they get past the auth hook.
+        API_KEYS: `hostile:${sha256Hex(API_KEY)}`,
         HOST: '127.0.0.1',
         PORT: String(port),
         // Refusals are info lines: warn keeps only what would be a problem.
@@ -89,7 +93,14 @@ function send({
 }: RawRequest) {
   return new Promise<RawResponse>((resolve) => {
     const request = httpRequest(
-      { host: '127.0.0.1', port, method, path, headers, agent: false },
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path,
+        headers: { authorization: `Bearer ${API_KEY}`, ...headers },
+        agent: false,
+      },
       (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -163,6 +174,17 @@ function round(seed: number): RoundRequest[] {
     Array.from({ length: 3000 }, (_, i) => [`x-hostile-${i}`, String(i)]),
   );
   const fixed = [
+    ...Array.from({ length: 2 }, () => ({
+      kind: '10 MB body with a wrong API key',
+      status: 401,
+      run: () =>
+        postJson(Buffer.alloc(10 * 1024 * 1024, 0x20), { authorization: 'Bearer guessed' }),
+    })),
+    {
+      kind: 'no API key',
+      status: 401,
+      run: () => postJson(JSON.stringify(validEvent('order-nokey')), { authorization: '' }),
+    },
     ...Array.from({ length: 3 }, () => ({
       kind: '10 MB body',
       status: 413,

@@ -1,4 +1,4 @@
-import { type LaunchedRedis, launchRedis } from '@redstream/testkit';
+import { type LaunchedRedis, launchRedis, uniqueName } from '@redstream/testkit';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -139,5 +139,54 @@ describe('ingest under hostile input', () => {
     expect(accepted.size).toBe(before);
     const sizes = await appendedEventIds(producer.client, producer.topic);
     expect(sizes.has(event.id)).toBe(false);
+  });
+});
+
+describe('records route under hostile input', () => {
+  // Records are judged one by one: whatever the mix, the answer is 200/207/4xx (never 5xx), one
+  // offset per record, and exactly the records answered as written are in the topic, once.
+  const anyJson = fc.jsonValue({ maxDepth: 4 });
+  const record = fc.oneof(
+    fc.stringMatching(/^order-[a-z0-9]{1,10}$/).map((orderId) => {
+      const { payload, ...event } = validEvent(orderId);
+      return { ...event, value: payload } as unknown;
+    }),
+    anyJson,
+    fc.record({ type: fc.string(), value: anyJson }, { requiredKeys: [] }),
+    fc.record({ type: fc.constant('order.created'), value: anyJson, id: fc.uuid() }),
+    fc.record({ type: fc.constant('order.created'), value: anyJson, partition: fc.integer() }),
+  );
+
+  it('answers every mix of records per record, and writes exactly the records it says it wrote', async () => {
+    // A topic of its own: the events test above compares its topic with what it accepted.
+    const topic = uniqueName('hostile-records');
+    await producer.client.ensureTopic(topic, { partitions: 4 });
+    const written = new Map<string, number>();
+    await fc.assert(
+      fc.asyncProperty(fc.array(record, { minLength: 1, maxLength: 30 }), async (records) => {
+        const response = await producer.app.inject({
+          method: 'POST',
+          url: `/v1/topics/${topic}/records`,
+          headers: { 'content-type': 'application/json' },
+          payload: JSON.stringify({ records }),
+        });
+        const what = `${response.statusCode} ${response.body.slice(0, 300)}`;
+        expect([200, 207, 400, 413, 422], what).toContain(response.statusCode);
+        const { offsets } = response.json() as {
+          offsets: Array<{ eventId: string | null; error_code: number | null; duplicate: boolean }>;
+        };
+        expect(offsets, what).toHaveLength(records.length);
+        for (const offset of offsets)
+          if (offset.error_code === null && !offset.duplicate)
+            written.set(offset.eventId!, (written.get(offset.eventId!) ?? 0) + 1);
+      }),
+      { numRuns: 150 },
+    );
+    const appended = await appendedEventIds(producer.client, topic);
+    expect(appended.size).toBe(written.size);
+    for (const [eventId, count] of written) {
+      expect(count, eventId).toBe(1);
+      expect(appended.get(eventId), eventId).toBe(1);
+    }
   });
 });

@@ -11,6 +11,7 @@ import {
   uniqueName,
 } from '@redstream/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sha256Hex } from '../src/api-keys.js';
 import { orderCreated } from './helpers/producer-app.js';
 import { makeTlsFiles } from './helpers/tls-files.js';
 
@@ -24,7 +25,14 @@ function spawnProducer(env: Record<string, string>, name = 'producer'): ServiceP
     {
       cwd: serviceDir,
       // vitest sets MODE=test in its environment, which the child would inherit.
-      env: { LOG_LEVEL: 'info', PORT: '0', HOST: '127.0.0.1', MODE: 'http', ...env },
+      env: {
+        LOG_LEVEL: 'info',
+        PORT: '0',
+        HOST: '127.0.0.1',
+        MODE: 'http',
+        API_KEYS: `main:${sha256Hex('main-process-key')}`,
+        ...env,
+      },
       name,
     },
   );
@@ -87,6 +95,21 @@ describe('producer main', () => {
     await child.stop(10_000);
     expect(child.output).not.toContain('not-the-password');
     expect(child.output).toContain('***');
+  });
+
+  it('warns at start when AUTH=none leaves the ingest open, and lists key ids (never keys) otherwise', async () => {
+    const open = spawnProducer({ REDIS_URL: redis.url, TOPIC: uniqueName('open'), AUTH: 'none' });
+    await open.waitForLine(/"msg":"listening"/, 20_000);
+    await open.stop(10_000);
+    const warning = open
+      .jsonLines<{ level: number; msg: string }>()
+      .find((line) => line.msg.startsWith('AUTH=none'));
+    expect(warning?.level).toBe(40);
+    const keyed = spawnProducer({ REDIS_URL: redis.url, TOPIC: uniqueName('keyed') });
+    await keyed.waitForLine(/"msg":"listening"/, 20_000);
+    await keyed.stop(10_000);
+    expect(keyed.output).toContain('"apiKeys":["main"]');
+    expect(keyed.output).not.toContain(sha256Hex('main-process-key'));
   });
 
   it('stops on SIGTERM with exit code 0', async () => {

@@ -57,10 +57,11 @@ describe.each(['none', 'key'] as const)(
         topic,
         group: 'order-workers',
         consumer: 'consumer-0',
-        ordering,
         blockMs: 200,
         retryBackoff: { baseMs: 20, maxMs: 100 },
-        ...(ordering === 'key' ? { heartbeatIntervalMs: 100, sessionTimeoutMs: 2000 } : {}),
+        ...(ordering === 'key'
+          ? { ordering: 'key' as const, heartbeatIntervalMs: 100, sessionTimeoutMs: 2000 }
+          : { ordering: 'none' as const }),
         handler: async () => {
           runs++;
           if (runs === 1) throw new Error('payment service timed out');

@@ -37,6 +37,18 @@ export function checkTargets(rows: readonly BenchRow[]): TargetCheck[] {
   throughputRatio('consume-none', 'bullmq', 5);
   throughputRatio('consume-key', 'ioredis-raw', 0.6);
 
+  const direct = find('ingest-http', 'redstream-direct');
+  const gateway = find('ingest-http', 'redstream-http');
+  if (direct && gateway) {
+    const actual = ratio(gateway.eventsPerSec, direct.eventsPerSec);
+    checks.push({
+      name: 'ingest-http: the HTTP gateway >= 0.5 x direct publishMany',
+      actual,
+      display: `${actual.toFixed(2)}x`,
+      pass: actual >= 0.5,
+    });
+  }
+
   const latency = find('latency', 'redstream');
   if (latency?.p99Ms != null) {
     checks.push({

@@ -270,4 +270,23 @@ export class LuaScripts {
       [number, ...string[]]
     >;
   }
+
+  /** Charges a request to a token-bucket pair (see takeTokens-1.lua for the reply). */
+  takeTokens(args: {
+    bucket: string;
+    eventsPerSecond: number;
+    bytesPerSecond: number;
+    burstSeconds: number;
+    events: number;
+    bytes: number;
+  }): Promise<[number, number, number, number, number, number]> {
+    return this.call('rsTakeTokens', [
+      args.bucket,
+      args.eventsPerSecond,
+      args.bytesPerSecond,
+      args.burstSeconds,
+      args.events,
+      args.bytes,
+    ]) as Promise<[number, number, number, number, number, number]>;
+  }
 }

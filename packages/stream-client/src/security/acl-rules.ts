@@ -24,7 +24,7 @@ const SCRIPTS = ['+evalsha', '+eval', '+script|load', '+script|exists'];
 /**
  * ACL rules (arguments of `ACL SETUSER <name> on ><password> ...`) for a least-privilege user:
  * - producer: read the topic's metadata (and create it), append to the topic's partition
- *   streams, keep idempotency markers. Nothing else: no reads of events, no deletes.
+ *   streams, keep idempotency markers and rate-limit buckets. No reads of events, no deletes.
  * - consumer: everything one group needs on one topic: read, ack, claim and inspect the
  *   partition streams through the group, the group's leases, members, dedupe markers, retry
  *   stream and BullMQ retry queue, handler state, and appending to dead letters. It cannot
@@ -56,6 +56,11 @@ export function aclRules({ role, topic, group, prefix = 'rs' }: AclRulesOptions)
       // key would replace it).
       partitionKey('pub:*'),
       `(+get +set ${partitionKey('pub:*')})`,
+      // The ingest gateway's per-key rate limits (takeTokens-1.lua): a hash it reads, writes
+      // and lets expire; PEXPIRE only there, where losing a key only refills a bucket.
+      `~${keys.rateLimitBuckets()}`,
+      '+hmget',
+      `(+pexpire ~${keys.rateLimitBuckets()})`,
     ];
   }
   if (!group) throw new Error('aclRules: a consumer needs its group');

@@ -1,4 +1,3 @@
-import { createOrderRegistry } from '@redstream/orders-demo';
 import { createStreamClient, type StreamClient } from '@redstream/stream-client';
 import { uniqueName } from '@redstream/testkit';
 import type { FastifyInstance } from 'fastify';
@@ -6,6 +5,8 @@ import { pino } from 'pino';
 import { createApp } from '../../src/app.js';
 import { loadProducerConfig, type ProducerConfig } from '../../src/config.js';
 import { ProducerMetrics } from '../../src/producer-metrics.js';
+import { loadProducerSchemas } from '../../src/producer-schemas.js';
+import { TopicGate } from '../../src/topic-gate.js';
 
 export interface ProducerAppUnderTest {
   app: FastifyInstance;
@@ -16,22 +17,31 @@ export interface ProducerAppUnderTest {
   close(): Promise<void>;
 }
 
-/** The producer's app in-process on `url`, with a fresh topic (env TOPIC, or a unique name) of 4 partitions. */
+/**
+ * The producer's app in-process on `url`, with a fresh topic of 4 partitions (or the TOPICS of
+ * `env`), set up as main.ts does it. AUTH=none unless `env` configures keys.
+ */
 export async function startProducerApp(
   url: string,
   env: NodeJS.ProcessEnv = {},
 ): Promise<ProducerAppUnderTest> {
   const topic = env.TOPIC ?? uniqueName('ingest');
-  const config = loadProducerConfig({ REDIS_URL: url, TOPIC: topic, PARTITIONS: '4', ...env });
+  const config = loadProducerConfig({
+    REDIS_URL: url,
+    TOPIC: topic,
+    PARTITIONS: '4',
+    ...(env.API_KEYS || env.API_KEYS_FILE ? {} : { AUTH: 'none' }),
+    ...env,
+  });
   const logger = pino({ level: 'silent' });
   const client = await createStreamClient({
     url,
     logger,
     failFast: true,
     connectTimeoutMs: 3000,
-    codec: { contentType: 'msgpack', registry: createOrderRegistry() },
+    codec: { contentType: 'msgpack', registry: loadProducerSchemas(config).registry },
   });
-  await client.ensureTopic(topic, { partitions: config.partitions });
+  await new TopicGate(config, client).createAtStart();
   const metrics = new ProducerMetrics({ defaultMetrics: false });
   const app = createApp(config, { client, metrics, logger });
   await app.ready();
