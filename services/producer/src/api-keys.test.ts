@@ -59,7 +59,12 @@ describe('API keys', () => {
           join(dir, 'demo.key'),
           '--if-missing',
         ],
-        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+        // tsx resolves from the package, wherever the test run started.
+        {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'pipe'],
+          cwd: fileURLToPath(new URL('..', import.meta.url)),
+        },
       );
     try {
       const printed = JSON.parse(run());

@@ -138,6 +138,7 @@ describe('producer main', () => {
       const child = spawnProducer({
         REDIS_URL: redis.url,
         TOPIC: topic,
+        AUTH: 'none',
         OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
       });
       const listening = await child.waitForLine(/"msg":"listening"/, 20_000);
