@@ -31,7 +31,8 @@ const services = {
     shutdownGraceMs: () => DEFAULT_SHUTDOWN_GRACE_MS,
     app: (env: NodeJS.ProcessEnv) =>
       createProducerApp(loadProducerConfig(env), {
-        client: { redis, producer: () => ({}) } as never,
+        // The probes never reach Redis: the limiter is made, never asked.
+        client: { redis, producer: () => ({}), rateLimiter: () => ({}) } as never,
         metrics: new ProducerMetrics({ defaultMetrics: false }),
         logger,
       }),
