@@ -31,4 +31,17 @@ describe('RebalanceLog', () => {
     expect(log.list()).toHaveLength(2);
     expect(log.list()[1]).toMatchObject({ at: 60_000, members: ['a', 'c'] });
   });
+
+  it('starts a new rebalance when a partition moves again away from the owner it just got', () => {
+    const log = new RebalanceLog();
+    log.observe('t', 'g', 1000, owned(['a', 1], ['a', 1]));
+    // b joins and takes partition 1, then dies two seconds later: the lease lapses, a takes it.
+    log.observe('t', 'g', 2000, owned(['a', 1], ['b', 2]));
+    log.observe('t', 'g', 4000, owned(['a', 1], [null, null]));
+    log.observe('t', 'g', 5000, owned(['a', 1], ['a', 3]));
+    expect(log.list().map((r) => r.moved)).toEqual([
+      [{ partition: 1, from: 'a', to: 'b', epoch: 2 }],
+      [{ partition: 1, from: 'b', to: 'a', epoch: 3 }],
+    ]);
+  });
 });

@@ -47,7 +47,17 @@ export class RebalanceLog {
       .filter((owner): owner is string => owner !== null)
       .sort();
     const running = this.open.get(id);
-    if (running && at - running.until <= SETTLE_MS) {
+    // One rebalance goes on while its moves come close together, and a partition moves again
+    // only to get the owner its lapsed lease was waiting for. A partition that moves away
+    // from the owner the rebalance gave it is the next rebalance (a replica that joined, then died).
+    const continues =
+      running !== undefined &&
+      at - running.until <= SETTLE_MS &&
+      moved.every((move) => {
+        const earlier = running.moved.find((row) => row.partition === move.partition);
+        return !earlier || earlier.to === null;
+      });
+    if (running && continues) {
       for (const move of moved) {
         const earlier = running.moved.find((row) => row.partition === move.partition);
         if (earlier) Object.assign(earlier, { to: move.to, epoch: move.epoch });

@@ -91,7 +91,11 @@ describe('dashboard server against real consumers', () => {
           snapshot.topics[0]!.deadLetters === 3
         );
       },
-      { timeoutMs: 30_000, intervalMs: 250, description: 'both consumers owning partitions with the work done' },
+      {
+        timeoutMs: 30_000,
+        intervalMs: 250,
+        description: 'both consumers owning partitions with the work done',
+      },
     );
     const snapshot = await getJson<DashboardSnapshot>(withToken, 'api/snapshot');
     const topicView = snapshot.topics[0]!;
