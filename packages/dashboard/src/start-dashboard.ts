@@ -14,6 +14,8 @@ export interface DashboardOptions extends Omit<SnapshotPollerOptions, 'actionsEn
   /** Enables redrive for requests that present it; without it the dashboard is read-only. */
   adminToken?: string | undefined;
   logger?: Logger;
+  /** Adds routes before the server listens (the service's /healthz, /readyz, /metrics). */
+  configure?: (app: FastifyInstance) => void;
 }
 
 export interface RunningDashboard {
@@ -37,6 +39,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
   });
   await poller.start();
   const app = createDashboardApp({ client: options.client, poller, token, logger });
+  options.configure?.(app);
   const host = options.host ?? '127.0.0.1';
   try {
     await app.listen({ host, port: options.port ?? 8090 });
