@@ -61,8 +61,9 @@ export class SnapshotPoller {
 
   /** Takes the first snapshot, then one every interval until `stop()`. */
   async start(): Promise<void> {
+    const started = Date.now();
     await this.tick();
-    this.schedule();
+    this.schedule(started);
   }
 
   async stop(): Promise<void> {
@@ -95,11 +96,14 @@ export class SnapshotPoller {
     this.discoveredAt = 0;
   }
 
-  private schedule(): void {
+  /** Keeps to one snapshot per interval: the time a snapshot took comes off the wait. */
+  private schedule(startedAt = Date.now()): void {
     if (this.stopped) return;
+    const wait = Math.max(0, startedAt + this.intervalMs - Date.now());
     this.timer = setTimeout(() => {
-      this.running = this.tick().finally(() => this.schedule());
-    }, this.intervalMs);
+      const tickStarted = Date.now();
+      this.running = this.tick().finally(() => this.schedule(tickStarted));
+    }, wait);
   }
 
   private async tick(): Promise<void> {
