@@ -1,8 +1,10 @@
+import { existsSync } from 'node:fs';
 import { createStreamClient, type StreamClient } from '@redstream/stream-client';
 import { type LaunchedRedis, launchRedis, uniqueName } from '@redstream/testkit';
 import type { Browser, Page } from 'playwright-core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningDashboard, startDashboard } from '../src/index.js';
+import { DEFAULT_WEB_ROOT } from '../src/static-assets.js';
 import { ConsumerProcesses } from './helpers/consumer-processes.js';
 import { chromiumMissing, launchChromium } from './helpers/headless-chromium.js';
 
@@ -27,6 +29,13 @@ const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
   cleanups.length = 0;
+});
+
+beforeAll(() => {
+  if (!existsSync(`${DEFAULT_WEB_ROOT}index.html`))
+    throw new Error(
+      `the web app is not built (${DEFAULT_WEB_ROOT}): run pnpm build first (pnpm test does)`,
+    );
 });
 
 describe('dashboard in a real browser', () => {
@@ -165,5 +174,44 @@ describe('dashboard in a real browser', () => {
       await page.evaluate(() => (window as unknown as { loadedOnce?: boolean }).loadedOnce),
     ).toBe(true);
     expect(pageErrors).toEqual([]);
+  });
+
+  it('reconnects by itself after a server restart, is keyboard reachable and fits a phone', async (context) => {
+    const missing = chromiumMissing();
+    if (missing) context.skip(missing);
+    const redis = await launchRedis();
+    cleanups.push(() => redis.stop());
+    const client = await createStreamClient({ url: redis.url });
+    cleanups.push(() => client.close());
+    const topic = uniqueName('restart');
+    await client.ensureTopic(topic, { partitions: 16 });
+    let dashboard = await startDashboard({ client, port: 0, topics: [topic] });
+    cleanups.push(() => dashboard.close());
+    const port = Number(new URL(dashboard.url).port);
+
+    const browser = await launchChromium();
+    cleanups.push(() => browser.close());
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await page.goto(dashboard.url);
+    await page.waitForSelector('[data-connection="live"]', { timeout: 10_000 });
+    await page.waitForSelector(`h2:has-text("${topic}")`);
+    // Phone width: the page itself never scrolls sideways (wide tables scroll in their box).
+    expect(
+      await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth),
+    ).toBe(true);
+    // Keyboard: the first Tab lands on the skip link, the next ones on the header's links.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.tagName)).toBe('A');
+    // Read-only, and the dead letters page says so.
+    await page.click(`a[href="#/topics/${topic}/dead-letters"]`);
+    await page.waitForSelector('.notice:has-text("Read-only")');
+
+    await dashboard.close();
+    await page.waitForSelector('[data-connection="reconnecting"]', { timeout: 10_000 });
+    dashboard = await startDashboard({ client, port, topics: [topic] });
+    await page.waitForSelector('[data-connection="live"]', { timeout: 15_000 });
+    expect(await page.textContent('h1')).toContain('Dead letters');
   });
 });
