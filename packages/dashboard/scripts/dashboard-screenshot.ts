@@ -31,7 +31,8 @@ try {
   // moving to the survivors with new epochs.
   await page.waitForSelector('.timeline > li:nth-child(2)', { timeout: 120_000 });
   await page.waitForTimeout(4000);
-  await page.screenshot({ path: `${root}docs/dashboard.png` });
+  // The whole page: partitions, consumers and the rebalance timeline below the chart.
+  await page.screenshot({ path: `${root}docs/dashboard.png`, fullPage: true });
   await page.setViewportSize({ width: 390, height: 844 });
   await page.waitForTimeout(1000);
   await page.screenshot({ path: `${root}docs/dashboard-phone.png` });
