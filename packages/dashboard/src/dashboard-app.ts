@@ -8,7 +8,7 @@ import {
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { AdminToken } from './admin-token.js';
-import type { RedriveRequest, RedriveResult } from './dashboard-view.js';
+import type { DashboardSnapshot, RedriveRequest, RedriveResult } from './dashboard-view.js';
 import { detailDeadLetter, summarizeDeadLetter } from './dead-letter-view.js';
 import type { SnapshotPoller } from './snapshot-poller.js';
 import { loadStaticAssets, type StaticAsset } from './static-assets.js';
@@ -38,6 +38,13 @@ export function createDashboardApp(deps: DashboardAppDeps): FastifyInstance {
   const app = createHttpApp(deps.logger);
   const assets = deps.assets ?? loadStaticAssets();
   const streams = new Set<FastifyReply['raw']>();
+  // Every open page gets the same message each second: encode it once, not once per page.
+  let lastMessage: { snapshot: DashboardSnapshot; text: string } | undefined;
+  const serialized = (snapshot: DashboardSnapshot): string => {
+    if (lastMessage?.snapshot !== snapshot)
+      lastMessage = { snapshot, text: `data: ${JSON.stringify(snapshot)}\n\n` };
+    return lastMessage.text;
+  };
   // Open event streams would hold close() forever.
   app.addHook('preClose', async () => {
     for (const stream of streams) stream.end();
@@ -78,7 +85,7 @@ export function createDashboardApp(deps: DashboardAppDeps): FastifyInstance {
       'x-accel-buffering': 'no',
     });
     raw.write(`retry: ${SSE_RETRY_MS}\n\n`);
-    const send = (snapshot: unknown) => raw.write(`data: ${JSON.stringify(snapshot)}\n\n`);
+    const send = (snapshot: DashboardSnapshot) => raw.write(serialized(snapshot));
     const current = poller.current();
     if (current) send(current);
     const unsubscribe = poller.subscribe(send);
