@@ -67,6 +67,8 @@ export function TimeChart({
           stroke: s.color,
           width: 1.5,
           scale: s.scale,
+          // A sparkline is a line only: point markers at its bottom edge would be cut in half.
+          points: { show: !sparkline },
           value: (_u: uPlot, v: number | null) =>
             v === null ? '–' : `${v.toFixed(s.unit === 's' ? 1 : 0)} ${s.unit}`,
         })),

@@ -96,21 +96,46 @@ export function DeadLetterPage({
             </pre>
           )}
           <h2>Stored fields</h2>
-          <ol class="envelope">
-            {entry.envelope.map((field, index) => (
-              <li key={index}>
-                {'text' in field ? (
-                  <code>{field.text}</code>
-                ) : (
-                  <code class="hex" title="binary, shown as hex">
-                    {field.hex}
-                  </code>
-                )}
-              </li>
-            ))}
-          </ol>
+          <table class="envelope">
+            <caption>The envelope as the producer wrote it (binary values as hex)</caption>
+            <thead>
+              <tr>
+                <th scope="col">field</th>
+                <th scope="col">value</th>
+              </tr>
+            </thead>
+            <tbody>
+              {fieldPairs(entry.envelope).map(([name, value], index) => (
+                <tr key={index}>
+                  <th scope="row">
+                    <FieldValue value={name} />
+                  </th>
+                  <td>{value ? <FieldValue value={value} /> : null}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
         </>
       ) : null}
     </>
+  );
+}
+
+type StoredField = DeadLetterDetail['envelope'][number];
+
+/** Stream entries are flat name, value, name, value lists. */
+function fieldPairs(fields: StoredField[]): Array<[StoredField, StoredField | undefined]> {
+  const pairs: Array<[StoredField, StoredField | undefined]> = [];
+  for (let i = 0; i < fields.length; i += 2) pairs.push([fields[i]!, fields[i + 1]]);
+  return pairs;
+}
+
+function FieldValue({ value }: { value: StoredField }) {
+  return 'text' in value ? (
+    <code>{value.text}</code>
+  ) : (
+    <code class="hex" title="binary, shown as hex">
+      {value.hex}
+    </code>
   );
 }
