@@ -28,6 +28,17 @@ const SSE_RETRY_MS = 2000;
 const ENTRY_ID = '^\\d+-\\d+$';
 
 /**
+ * The page loads nothing from anywhere but this server and cannot be framed: a defence in
+ * depth for a page whose token field can move data.
+ */
+const PAGE_HEADERS = {
+  'content-security-policy':
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+};
+
+/**
  * The dashboard's HTTP surface: the web app, `/api/snapshot` (the latest snapshot),
  * `/api/events` (a snapshot a second over server-sent events), `/api/history` (lag, rates and
  * rebalances kept in memory), dead letters (list, show one, redrive with the admin token).
@@ -214,6 +225,7 @@ export function createDashboardApp(deps: DashboardAppDeps): FastifyInstance {
     // The app routes by hash, so every other path is the page itself.
     const asset = assets.get(path) ?? assets.get('/index.html')!;
     return reply
+      .headers(PAGE_HEADERS)
       .header('content-type', asset.contentType)
       .header('cache-control', asset.immutable ? 'public, max-age=31536000, immutable' : 'no-cache')
       .send(asset.body);
