@@ -91,11 +91,6 @@ export class SnapshotPoller {
     return () => this.listeners.delete(listener);
   }
 
-  /** Lists topics and groups again at the next snapshot (a new group appeared, say). */
-  rediscover(): void {
-    this.discoveredAt = 0;
-  }
-
   /** Keeps to one snapshot per interval: the time a snapshot took comes off the wait. */
   private schedule(startedAt = Date.now()): void {
     if (this.stopped) return;
@@ -141,16 +136,21 @@ export class SnapshotPoller {
     for (const listener of this.listeners) listener(dashboard);
   }
 
+  /**
+   * Lists the topics again every `discoverEveryMs`; a topic seen for the first time gets its
+   * groups listed once. Later groups come from the snapshots themselves (every group on a
+   * stream is in them), so the lists never cost a round trip per partition again.
+   */
   private async discover(): Promise<void> {
     if (Date.now() - this.discoveredAt < this.discoverEveryMs) return;
     this.discoveredAt = Date.now();
     this.topics = this.options.topics ?? (await this.client.admin.listTopics());
     for (const topic of this.topics) {
+      if (this.groups.has(topic)) continue;
       try {
         this.groups.set(topic, await this.client.admin.listGroups(topic));
       } catch {
-        // Not created yet: the snapshot reports it as an error until it is.
-        this.groups.set(topic, []);
+        // Not created yet: the snapshot reports it as an error until it is; list it again then.
       }
     }
   }
@@ -173,8 +173,9 @@ export class SnapshotPoller {
       ...new Set(snapshot.partitions.flatMap((p) => p.groups.map((g) => g.group))),
     ].sort();
     const known = this.groups.get(snapshot.topic) ?? [];
-    // A group the lease and retry reads were not asked for: list groups again next time.
-    if (groupNames.some((group) => !known.includes(group))) this.rediscover();
+    // A group the lease and retry reads were not asked for: from the next snapshot on, they are.
+    const added = groupNames.filter((group) => !known.includes(group));
+    if (added.length > 0) this.groups.set(snapshot.topic, [...known, ...added]);
     const groups = groupNames.map((group) => this.groupView(snapshot, previous, seconds, group));
     return {
       name: snapshot.topic,
