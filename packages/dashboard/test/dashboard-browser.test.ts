@@ -210,7 +210,8 @@ describe('dashboard in a real browser', () => {
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.tagName)).toBe('A');
-    // Read-only, and the dead letters page says so.
+    // Read-only: the header and the dead letters page say so.
+    expect(await page.textContent('header .badge')).toBe('read-only');
     await page.click(`a[href="#/topics/${topic}/dead-letters"]`);
     await page.waitForSelector('.notice:has-text("Read-only")');
 

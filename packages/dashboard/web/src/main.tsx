@@ -1,7 +1,7 @@
 import { render } from 'preact';
 import { useEffect } from 'preact/hooks';
 import { LiveIndicator } from './components/live-indicator.js';
-import { connect, snapshot } from './dashboard-state.js';
+import { actionsEnabled, connect, snapshot } from './dashboard-state.js';
 import { DeadLetterPage } from './pages/dead-letter-page.js';
 import { DeadLettersPage } from './pages/dead-letters-page.js';
 import { GroupPage } from './pages/group-page.js';
@@ -42,6 +42,11 @@ function App() {
             </a>
           ))}
         </nav>
+        {snapshot.value && !actionsEnabled.value ? (
+          <span class="badge" title="Started without an admin token: redrive is off">
+            read-only
+          </span>
+        ) : null}
         <LiveIndicator />
       </header>
       <main id="main" tabIndex={-1}>
