@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { CliContext } from './cli-context.js';
 import type { CliIo } from './cli-io.js';
+import { registerDashboardCommand } from './commands/dashboard-command.js';
 import { registerDlqCommand } from './commands/dlq-command.js';
 import { registerGroupsCommand } from './commands/groups-command.js';
 import { registerLagCommand } from './commands/lag-command.js';
@@ -41,6 +42,7 @@ Examples:
   $ redstream lag orders --group billing --max-lag-seconds 30
   $ redstream dlq list orders --filter reason=max-deliveries
   $ redstream replay orders --group billing --from 2h --yes
+  $ redstream dashboard --topic orders
 
 Docs: docs/cli.md`,
     );
@@ -53,6 +55,7 @@ Docs: docs/cli.md`,
   registerDlqCommand(program, context);
   registerReplayCommand(program, context);
   registerTrimCommand(program, context);
+  registerDashboardCommand(program, context);
   registerDemoCommand(program);
   return program;
 }

@@ -128,6 +128,7 @@ describe('help', () => {
       ['dlq', 'purge'],
       ['replay'],
       ['trim'],
+      ['dashboard'],
     ];
     for (const command of commands) {
       const run = await runInProcess([...command, '--help']);
@@ -149,6 +150,7 @@ describe('help', () => {
       'dlq',
       'replay',
       'trim',
+      'dashboard',
       'demo',
     ])
       expect(root.stdout).toMatch(new RegExp(`^  ${name} `, 'm'));

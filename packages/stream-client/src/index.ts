@@ -8,6 +8,11 @@ export {
   StreamAdmin,
   type TopicDescription,
 } from './admin/stream-admin.js';
+export type {
+  PartitionGroupSnapshot,
+  PartitionSnapshot,
+  TopicSnapshot,
+} from './admin/topic-snapshot.js';
 export type { PartitionTrim, TrimOptions } from './admin/trim.js';
 export { isConnectionError } from './connection/connection-errors.js';
 export type {

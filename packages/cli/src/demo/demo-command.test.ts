@@ -24,6 +24,7 @@ describe('redstream demo flags', () => {
       ['--consumers', '0'],
       ['--ordering', 'fifo'],
       ['--kill', '-1'],
+      ['--dashboard', '70000'],
     ]) {
       const { program: root, errors } = program();
       await expect(root.parseAsync(['demo', ...args], { from: 'user' })).rejects.toBeInstanceOf(
@@ -45,6 +46,7 @@ describe('redstream demo flags', () => {
       '--kill',
       '--cluster',
       '--json',
+      '--dashboard',
     ])
       expect(help).toContain(flag);
     expect(help).toContain('(default: 20000)');

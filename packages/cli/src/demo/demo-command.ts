@@ -1,5 +1,10 @@
 import { type Command, Option } from 'commander';
-import { DEMO_DEFAULTS, type DemoOptions, integerArgument } from './demo-options.js';
+import {
+  DEMO_DASHBOARD_PORT,
+  DEMO_DEFAULTS,
+  type DemoOptions,
+  integerArgument,
+} from './demo-options.js';
 import { renderSummary } from './demo-summary.js';
 
 /**
@@ -52,12 +57,20 @@ export function registerDemoCommand(program: Command): void {
     )
     .option('--cluster', 'a local 3-master Redis Cluster (or the one in REDIS_CLUSTER_NODES)')
     .option('--json', 'print the report as one JSON object, the last line of stdout')
+    .addOption(
+      new Option(
+        '--dashboard [port]',
+        `serve the live dashboard during the run and print its URL (default port ${DEMO_DASHBOARD_PORT}; 0 picks a free one); read-only, the report is the same`,
+      ).argParser(integerArgument(0, 65535)),
+    )
     .addHelpText(
       'after',
       `
 Redis: REDIS_URL (REDIS_CLUSTER_NODES with --cluster) when set, and its data is left there;
 otherwise a private redis-server (or cluster) is started and stopped at the end.
 Topic orders, group order-workers; each run has its own run id and reports only its events.
+--dashboard: watch partitions move to new owners with new epochs and lag rise and drain
+(try it with --kill 2 --events 200000 for a longer run).
 Docs: docs/demo.md`,
     )
     .action(async (flags: Record<string, unknown>) => {
@@ -70,6 +83,12 @@ Docs: docs/demo.md`,
         kill: flags.kill as number,
         cluster: flags.cluster === true,
         json: flags.json === true,
+        dashboardPort:
+          flags.dashboard === undefined
+            ? undefined
+            : flags.dashboard === true
+              ? DEMO_DASHBOARD_PORT
+              : (flags.dashboard as number),
       };
       // Ctrl-C stops the run; the demo then stops its processes and its Redis before exiting.
       const interrupt = new AbortController();

@@ -16,6 +16,8 @@ export interface DemoOptions {
   cluster: boolean;
   /** Print the report as one JSON object, the last line of stdout. */
   json: boolean;
+  /** Serve the live dashboard on this port during the run (0: a free port); off when undefined. */
+  dashboardPort?: number | undefined;
 }
 
 export const DEMO_DEFAULTS: DemoOptions = {
@@ -28,6 +30,9 @@ export const DEMO_DEFAULTS: DemoOptions = {
   cluster: false,
   json: false,
 };
+
+/** `pnpm demo --dashboard` without a port: the port `redstream dashboard` and compose use. */
+export const DEMO_DASHBOARD_PORT = 8090;
 
 /** The demo's fixed names; the compose file uses the same ones. */
 export const DEMO_TOPIC = 'orders';

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { startDashboard } from '@redstream/dashboard';
 import {
   createOrderRegistry,
   type DemoCounters,
@@ -9,6 +10,7 @@ import {
   createStreamClient,
   PartitionMismatchError,
   type StreamClient,
+  type StreamClientOptions,
 } from '@redstream/stream-client';
 import type { ServiceProcess } from '@redstream/testkit';
 import type { TextSink } from '../cli-io.js';
@@ -67,6 +69,7 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoSum
   const replicas: ConsumerReplica[] = [];
   let producer: ServiceProcess | undefined;
   let client: StreamClient | undefined;
+  let dashboard: DemoDashboard | undefined;
   try {
     client = await createStreamClient({
       ...redis.connection,
@@ -74,6 +77,10 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoSum
       codec: { contentType: 'msgpack', registry: createOrderRegistry() },
     });
     await ensureDemoTopic(client, options.partitions, redis);
+    if (options.dashboardPort !== undefined) {
+      dashboard = await startDemoDashboard(redis.connection, options.dashboardPort);
+      say(`dashboard: ${dashboard.url} (live, read-only)`);
+    }
     // New groups start at this run's beginning (server clock, minus a margin): entries of
     // earlier runs are not this run's work. An existing group keeps its position, and the
     // replicas skip other runs' entries by run id.
@@ -169,6 +176,7 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoSum
       producer?.stop(5000),
       ...replicas.map((replica) => replica.stop(5000).catch(() => undefined)),
     ]).catch(() => {});
+    await dashboard?.close().catch(() => {});
     await client?.close().catch(() => {});
     await redis.stop().catch(() => {});
   }
@@ -337,4 +345,36 @@ function withAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
     signal.addEventListener('abort', onAbort, { once: true });
     promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
+}
+
+interface DemoDashboard {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The dashboard on its own connection and without an admin token: it only reads, so the run
+ * and its report are the same with or without it.
+ */
+async function startDemoDashboard(
+  connection: StreamClientOptions,
+  port: number,
+): Promise<DemoDashboard> {
+  const client = await createStreamClient({ ...connection, clientName: 'demo-dashboard' });
+  try {
+    const dashboard = await startDashboard({ client, port, topics: [DEMO_TOPIC] });
+    return {
+      url: dashboard.url,
+      async close() {
+        await dashboard.close();
+        await client.close();
+      },
+    };
+  } catch (error) {
+    await client.close().catch(() => {});
+    throw new DemoError(
+      `the dashboard did not start on port ${port}: ${(error as Error).message} (another one running? try --dashboard 0)`,
+      { cause: error },
+    );
+  }
 }

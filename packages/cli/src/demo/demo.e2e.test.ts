@@ -57,6 +57,51 @@ describe('redstream demo', () => {
     expect(output).toContain('published 2000/2000 (done)');
   });
 
+  it('with --dashboard prints the URL, serves the run live and reports the same', async () => {
+    const child = ServiceProcess.spawn(
+      process.execPath,
+      [
+        bin,
+        'demo',
+        '--events',
+        '3000',
+        '--keys',
+        '50',
+        '--consumers',
+        '2',
+        '--dashboard',
+        '0',
+        '--json',
+      ],
+      { name: 'demo', env: { REDIS_URL: '', REDIS_CLUSTER_NODES: '' }, cwd: root },
+    );
+    const url = /dashboard: (http:\/\/\S+) \(live, read-only\)/.exec(
+      await child.waitForLine(/^dashboard: http/, 60_000),
+    )![1]!;
+    const snapshot = (await (await fetch(new URL('api/snapshot', url))).json()) as {
+      actionsEnabled: boolean;
+      topics: Array<{ name: string; partitionCount: number }>;
+    };
+    expect(snapshot.actionsEnabled).toBe(false);
+    expect(snapshot.topics).toEqual([
+      expect.objectContaining({ name: 'orders', partitionCount: 8 }),
+    ]);
+    const status = await child.waitForExit(150_000);
+    expect(status.code, child.output).toBe(0);
+    const summary = JSON.parse(
+      child.lines.filter((line) => line.startsWith('{')).at(-1) ?? 'null',
+    ) as DemoSummary;
+    expect(summary).toMatchObject({
+      ok: true,
+      published: 3000,
+      handled: 3000,
+      duplicates: 0,
+      lost: 0,
+    });
+    // The dashboard's line is on stderr; stdout is the report alone.
+    expect(child.lines.filter((line) => line.startsWith('{'))).toHaveLength(1);
+  });
+
   describe('with REDIS_URL', () => {
     let redis: LaunchedRedis;
 

@@ -17,6 +17,7 @@ import { type GroupLag, groupLag } from './group-lag.js';
 import { createGroup, type GroupPositionChange, seekGroup } from './group-position.js';
 import { planReplay, type ReplayOptions, type ReplayPlan, replay } from './replay.js';
 import { pairsToRecord } from './reply-parsing.js';
+import { type TopicSnapshot, topicSnapshot } from './topic-snapshot.js';
 import { type PartitionTrim, type TrimOptions, trimTopic } from './trim.js';
 
 export interface PartitionDescription {
@@ -102,6 +103,16 @@ export class StreamAdmin {
   async groupLag(topic: string, group: string): Promise<GroupLag> {
     const info = await this.topics.requireTopic(topic);
     return groupLag(this.redis, this.keys, topic, group, info.partitions);
+  }
+
+  /**
+   * Every partition and group of a topic in one pipelined round trip (for dashboards that
+   * poll each second). Lease and retry backlog are read for `groups` (default: every group
+   * redstream knows for the topic, which costs extra round trips to list).
+   */
+  async snapshot(topic: string, groups?: string[]): Promise<TopicSnapshot> {
+    const info = await this.topics.requireTopic(topic);
+    return topicSnapshot(this.redis, this.keys, info, groups ?? (await this.listGroups(topic)));
   }
 
   async listDeadLetters(topic: string, query: DeadLetterQuery = {}): Promise<DeadLetter[]> {

@@ -290,3 +290,16 @@ export class LuaScripts {
     ]) as Promise<[number, number, number, number, number, number]>;
   }
 }
+
+/** Queues the read-only partition snapshot (partitionSnapshot-n.lua) on a pipeline. */
+export function queuePartitionSnapshot(
+  pipeline: ChainableCommander,
+  keys: string[],
+  args: Arg[],
+): void {
+  (pipeline as unknown as Record<string, (...args: Arg[]) => void>).rsPartitionSnapshot!(
+    keys.length,
+    ...keys,
+    ...args,
+  );
+}

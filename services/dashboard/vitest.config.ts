@@ -1,0 +1,3 @@
+import { redstreamProject } from '../../vitest.shared.ts';
+
+export default redstreamProject('@redstream/dashboard-service');
