@@ -69,5 +69,12 @@ describe('RateLimiter (token buckets in Redis)', () => {
     await expect(limiter.take('has space', { events: 1, bytes: 0 })).rejects.toThrow(
       /invalid rate-limit bucket name/,
     );
+    // A negative cost would refill the bucket, NaN would leave it unreadable.
+    for (const cost of [
+      { events: -5, bytes: 0 },
+      { events: Number.NaN, bytes: 0 },
+      { events: 1, bytes: Number.POSITIVE_INFINITY },
+    ])
+      await expect(limiter.take('caller', cost)).rejects.toThrow(InvalidOptionError);
   });
 });

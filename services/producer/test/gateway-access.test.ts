@@ -115,6 +115,19 @@ describe('AUTO_CREATE_TOPICS', () => {
     expect((await http.producer.client.topics.getTopic(fresh))?.partitions).toBe(3);
   });
 
+  it('creates nothing for a caller over its rate limit', async () => {
+    const http = await gateway({
+      AUTO_CREATE_TOPICS: 'true',
+      RATE_LIMIT_EVENTS_PER_SECOND: '1',
+    });
+    const first = uniqueName('auto');
+    expect((await http.post(`/topics/${first}/events`, event('order-h'))).status).toBe(202);
+    const refused = uniqueName('auto');
+    const answer = await http.post(`/topics/${refused}/events`, event('order-i'));
+    expect(answer.status).toBe(429);
+    expect(await http.producer.client.topics.getTopic(refused)).toBeUndefined();
+  });
+
   it('is off by default: an unknown topic is a 404', async () => {
     const http = await gateway({});
     const answer = await http.post(`/topics/${uniqueName('nope')}/events`, event('order-g'));

@@ -58,6 +58,14 @@ export class RateLimiter {
   /** Charges `cost` to `name`'s buckets when both hold enough; otherwise charges nothing. */
   async take(name: string, cost: { events: number; bytes: number }): Promise<RateDecision> {
     const { eventsPerSecond, bytesPerSecond, burstSeconds } = this.options;
+    // A negative cost would refill the bucket and NaN would poison it (Lua keeps NaN as a
+    // number): refused before anything reaches Redis.
+    for (const [what, value] of [
+      ['cost.events', cost.events],
+      ['cost.bytes', cost.bytes],
+    ] as const)
+      if (!Number.isFinite(value) || value < 0)
+        throw new InvalidOptionError(what, 'a finite number >= 0', value);
     if (!this.enabled) return { allowed: true, retryAfterMs: 0 };
     const [allowed, waitMs, eventsLeft, eventsFullMs, bytesLeft, bytesFullMs] =
       await this.scripts.takeTokens({
