@@ -21,6 +21,7 @@ export type RejectReason =
   | 'too-many-events'
   | 'invalid-body'
   | 'invalid-event'
+  | 'duplicate-id'
   | 'invalid-topic'
   | 'unknown-topic'
   | 'unknown-type'
@@ -121,7 +122,7 @@ export function fromPublishError(error: unknown, redisReady: boolean, batch = tr
     return new IngestError(
       503,
       'redis-unavailable',
-      'Redis is unreachable; retry later (send event ids: a retry with the same ids never appends twice)',
+      'Redis is unreachable; retry later (send event ids: a retry with the same ids and keys within the idempotence window never appends twice)',
     );
   }
   return new IngestError(500, 'internal', 'internal error while appending events');

@@ -38,9 +38,28 @@ export function parseRecordsBody(body: unknown, maxRecords: number): RecordCheck
       'too-many-events',
       `a request holds at most ${maxRecords} records, this one ${records.length}: split it`,
     );
+  // An id names one event. Two records of one request with the same id and different keys
+  // would land in different partitions, where the idempotence markers live, and both be
+  // appended: the later ones are refused instead.
+  const firstWithId = new Map<string, number>();
   return records.map((record, index): RecordCheck => {
     try {
-      return { event: checkEventFields(record, index, RECORD_FIELDS) };
+      const event = checkEventFields(record, index, RECORD_FIELDS);
+      if (event.id !== undefined) {
+        const first = firstWithId.get(event.id);
+        if (first !== undefined)
+          return {
+            refused: new IngestError(
+              422,
+              'duplicate-id',
+              `id ${JSON.stringify(event.id)} is already the id of record ${first} of this request: an id names one event`,
+              { path: `records[${index}].id` },
+            ),
+            id: event.id,
+          };
+        firstWithId.set(event.id, index);
+      }
+      return { event };
     } catch (error) {
       if (!(error instanceof IngestError)) throw error;
       const id = (record as { id?: unknown } | null)?.id;

@@ -16,6 +16,7 @@ const REASONS = [
   'too-many-events',
   'invalid-body',
   'invalid-event',
+  'duplicate-id',
   'invalid-topic',
   'unknown-topic',
   'unknown-type',

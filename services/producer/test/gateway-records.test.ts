@@ -161,6 +161,22 @@ describe('POST /v1/topics/:topic/records', () => {
     expect(await appendedEntryCount(http.producer.client, http.producer.topic)).toBe(1);
   });
 
+  it('refuses a record whose id an earlier record of the request already has (each id appended once)', async () => {
+    const http = await gateway();
+    const path = `/v1/topics/${http.producer.topic}/records`;
+    const value = { url: 'https://a.example/', ms: 1 };
+    const answer = await http.post(path, {
+      records: [
+        { id: 'same-id', key: 'k1', type: 'click', value },
+        { id: 'same-id', key: 'k2', type: 'click', value },
+      ],
+    });
+    expect(answer.status).toBe(207);
+    expect(answer.body.offsets[0].error_code).toBeNull();
+    expect(answer.body.offsets[1]).toMatchObject({ error_code: 422, reason: 'duplicate-id' });
+    expect(await appendedEntryCount(http.producer.client, http.producer.topic)).toBe(1);
+  });
+
   it("takes Confluent v2's JSON content type as JSON", async () => {
     const http = await gateway();
     const answer = await http.post(
