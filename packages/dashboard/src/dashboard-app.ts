@@ -38,6 +38,11 @@ const PAGE_HEADERS = {
   'referrer-policy': 'no-referrer',
 };
 
+/** Live pages served at once; one more gets a 503 and retries. */
+const MAX_EVENT_STREAMS = 256;
+/** Snapshots a client may leave unread before it is dropped (a few seconds' worth). */
+const MAX_UNREAD_BYTES = 4 * 1024 * 1024;
+
 /**
  * The dashboard's HTTP surface: the web app, `/api/snapshot` (the latest snapshot),
  * `/api/events` (a snapshot a second over server-sent events), `/api/history` (lag, rates and
@@ -86,6 +91,13 @@ export function createDashboardApp(deps: DashboardAppDeps): FastifyInstance {
   app.get('/api/history', async () => poller.history());
 
   app.get('/api/events', (request, reply) => {
+    // Each open stream costs a write a second: past a bound, new ones are refused (the page
+    // falls back to reconnecting) rather than letting connections grow without limit.
+    if (streams.size >= MAX_EVENT_STREAMS)
+      return reply
+        .code(503)
+        .header('retry-after', '10')
+        .send({ error: 'too-many-streams', message: `at most ${MAX_EVENT_STREAMS} live pages` });
     reply.hijack();
     const raw = reply.raw;
     raw.writeHead(200, {
@@ -96,7 +108,15 @@ export function createDashboardApp(deps: DashboardAppDeps): FastifyInstance {
       'x-accel-buffering': 'no',
     });
     raw.write(`retry: ${SSE_RETRY_MS}\n\n`);
-    const send = (snapshot: DashboardSnapshot) => raw.write(serialized(snapshot));
+    const send = (snapshot: DashboardSnapshot) => {
+      // A client that does not read (a stalled proxy, a paused tab, on purpose) would make Node
+      // buffer every snapshot: past a bound it is dropped and reconnects when it reads again.
+      if (raw.writableLength > MAX_UNREAD_BYTES) {
+        raw.destroy();
+        return;
+      }
+      raw.write(serialized(snapshot));
+    };
     const current = poller.current();
     if (current) send(current);
     const unsubscribe = poller.subscribe(send);
@@ -149,11 +169,7 @@ export function createDashboardApp(deps: DashboardAppDeps): FastifyInstance {
     },
     async (request, reply) => {
       const { topic, partition, id } = request.params;
-      const [found] = await client.admin.listDeadLetters(topic, {
-        partitions: [partition],
-        count: 1,
-        filter: (deadLetter) => deadLetter.id === id,
-      });
+      const found = await client.admin.getDeadLetter(topic, partition, id);
       if (!found)
         return reply.code(404).send({
           error: 'dead-letter-not-found',
@@ -166,7 +182,8 @@ export function createDashboardApp(deps: DashboardAppDeps): FastifyInstance {
   app.post<{ Params: { topic: string }; Body: RedriveRequest }>(
     '/api/topics/:topic/dead-letters/redrive',
     {
-      preHandler: (request, reply) => refuseWithoutToken(token, request, reply),
+      // Before the body is validated: a caller without the token learns nothing about it.
+      preValidation: (request, reply) => refuseWithoutToken(token, request, reply),
       schema: {
         body: {
           type: 'object',

@@ -217,6 +217,8 @@ describe('dashboard server against real consumers', () => {
     expect(await missing.json()).toMatchObject({ error: 'token-missing' });
     const wrong = await redrive(withToken, selection, `${TOKEN}x`);
     expect(wrong.status).toBe(401);
+    // Checked before the body: without the token, a malformed body is a 401 too, not a 400.
+    expect((await redrive(withToken, { bogus: true })).status).toBe(401);
     expect(await wrong.json()).toMatchObject({ error: 'token-wrong' });
     const refused = await redrive(readOnly, selection, TOKEN);
     expect(refused.status).toBe(403);

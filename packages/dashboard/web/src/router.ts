@@ -8,7 +8,13 @@ export type Route =
 
 /** Routes live in the hash (#/topics/orders/groups/workers), so the server serves one page. */
 export function parseRoute(hash: string): Route {
-  const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
+  let parts: string[];
+  try {
+    parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
+  } catch {
+    // A malformed hash (a stray %) is no route: show the topics instead of a blank page.
+    return { page: 'topics' };
+  }
   if (parts[0] === 'topics' && parts[1]) {
     if (parts[2] === 'groups' && parts[3])
       return { page: 'group', topic: parts[1], group: parts[3] };

@@ -91,6 +91,18 @@ export class DeadLetterStore {
       .slice(0, count);
   }
 
+  /** One dead letter by its id (one XRANGE of that id), or undefined when it is not there. */
+  async get(topic: string, partition: number, id: string): Promise<DeadLetter | undefined> {
+    const [entry] = (await this.redis.xrangeBuffer(
+      this.keys.deadLetters(topic, partition),
+      id,
+      id,
+    )) as Array<[Buffer, Buffer[]]>;
+    return entry
+      ? parseDeadLetter(partition, entry[0].toString(), entry[1], this.codec)
+      : undefined;
+  }
+
   /** Moves dead letters back to their partition stream (atomically per entry), for their group only unless `allGroups`. */
   async redrive(
     topic: string,

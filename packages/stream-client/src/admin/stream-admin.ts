@@ -120,6 +120,20 @@ export class StreamAdmin {
     return this.deadLetters.list(topic, info.partitions, query);
   }
 
+  /** One dead letter by partition and id (the id a listing shows); undefined when gone. */
+  async getDeadLetter(
+    topic: string,
+    partition: number,
+    id: string,
+  ): Promise<DeadLetter | undefined> {
+    const info = await this.topics.requireTopic(topic);
+    if (!Number.isInteger(partition) || partition < 0 || partition >= info.partitions)
+      throw new InvalidOptionError('partition', `0 to ${info.partitions - 1}`, partition);
+    if (!/^\d+-\d+$/.test(id))
+      throw new InvalidOptionError('id', 'a stream entry id like 1700000000000-0', id);
+    return this.deadLetters.get(topic, partition, id);
+  }
+
   async redriveDeadLetters(topic: string, options: RedriveOptions = {}) {
     const info = await this.topics.requireTopic(topic);
     return this.deadLetters.redrive(topic, info.partitions, options);
