@@ -33,7 +33,13 @@ export interface TopicSnapshot {
   members: Record<string, Record<string, number>>;
 }
 
-const COUNT_CAP = 100_000;
+/**
+ * Where Redis cannot compute a group's lag (deletions inside its unread range) the script
+ * counts, inside Redis and once a second per group and partition: capped low enough that a
+ * group far behind cannot make every snapshot a long blocking script. Past it the lag is a
+ * lower bound (`lagExact: false`).
+ */
+const COUNT_CAP = 10_000;
 
 /**
  * Every partition of a topic with every group on it, in one pipelined round trip (one
