@@ -31,9 +31,11 @@ describe('ServiceProcess', () => {
   it('SIGKILLs a process that does not exit in time', async () => {
     const service = ServiceProcess.spawn(process.execPath, [
       '-e',
-      'process.on("SIGTERM", () => {}); setInterval(() => {}, 1000)',
+      'process.on("SIGTERM", () => {}); console.log("ignoring SIGTERM"); setInterval(() => {}, 1000)',
     ]);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Not a fixed sleep: under load node takes longer than that to install the handler, and a
+    // SIGTERM before it would end the child the ordinary way.
+    await service.waitForLine(/ignoring SIGTERM/, 10_000);
     service.signal('SIGTERM');
     await expect(service.waitForExit(300)).rejects.toThrow(/did not exit within 300 ms/);
     expect((await service.exited).signal).toBe('SIGKILL');

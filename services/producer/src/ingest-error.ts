@@ -9,26 +9,30 @@ import {
 } from '@redstream/stream-client';
 
 /** Stable reasons of refused requests: the JSON body's `error` and the rejected metric's label. */
-export type RejectReason =
-  | 'unauthorized'
-  | 'forbidden-topic'
-  | 'rate-limited'
-  | 'records-refused'
-  | 'malformed-json'
-  | 'invalid-url'
-  | 'unsupported-media-type'
-  | 'body-too-large'
-  | 'too-many-events'
-  | 'invalid-body'
-  | 'invalid-event'
-  | 'duplicate-id'
-  | 'invalid-topic'
-  | 'unknown-topic'
-  | 'unknown-type'
-  | 'schema-violation'
-  | 'payload-too-large'
-  | 'redis-unavailable'
-  | 'internal';
+/** Every stable reason a refusal carries (the OpenAPI document lists the same). */
+export const REJECT_REASONS = [
+  'unauthorized',
+  'forbidden-topic',
+  'rate-limited',
+  'records-refused',
+  'malformed-json',
+  'invalid-url',
+  'unsupported-media-type',
+  'body-too-large',
+  'too-many-events',
+  'invalid-body',
+  'invalid-event',
+  'duplicate-id',
+  'invalid-topic',
+  'unknown-topic',
+  'unknown-type',
+  'schema-violation',
+  'payload-too-large',
+  'redis-unavailable',
+  'internal',
+] as const;
+
+export type RejectReason = (typeof REJECT_REASONS)[number];
 
 /** A refused ingest request: HTTP status, stable reason, message, and where in the body. */
 export class IngestError extends Error {

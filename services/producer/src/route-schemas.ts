@@ -6,29 +6,10 @@
  * generated document, which keeps these schemas honest.
  */
 import type { FastifySchema } from 'fastify';
+import { REJECT_REASONS } from './ingest-error.js';
 import { JSON_MEDIA_TYPES } from './json-body-parser.js';
 
-const REASONS = [
-  'malformed-json',
-  'invalid-url',
-  'unsupported-media-type',
-  'body-too-large',
-  'too-many-events',
-  'invalid-body',
-  'invalid-event',
-  'duplicate-id',
-  'invalid-topic',
-  'unknown-topic',
-  'unknown-type',
-  'schema-violation',
-  'payload-too-large',
-  'unauthorized',
-  'forbidden-topic',
-  'rate-limited',
-  'records-refused',
-  'redis-unavailable',
-  'internal',
-];
+const REASONS = [...REJECT_REASONS];
 
 const headers = {
   type: 'object',

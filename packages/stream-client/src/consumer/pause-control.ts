@@ -1,5 +1,8 @@
 import { InvalidOptionError } from '../errors.js';
 
+/** How often a paused reader looks whether it should still be reading at all. */
+const RESUME_POLL_MS = 250;
+
 /**
  * What `subscription.pause()` stopped reading: the whole subscription, or (ordering key) some
  * partitions. Reading stops; nothing else does: leases are renewed, heartbeats go on, and
@@ -35,10 +38,10 @@ export class PauseControl {
   }
 
   /**
-   * Resolves once `partition` may be read again, or after `pollMs` at the latest so the caller
-   * can look at whether it should still be reading at all (it stopped, lost the partition).
+   * Resolves once reading may resume, or after `pollMs` at the latest so the caller can look
+   * at whether it should still be reading at all (it stopped, lost the partition).
    */
-  waitForResume(pollMs: number): Promise<void> {
+  waitForResume(pollMs = RESUME_POLL_MS): Promise<void> {
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);

@@ -41,9 +41,6 @@ interface Reader {
   activeRead?: Promise<unknown>;
 }
 
-/** How often a paused read loop looks whether it is stopping. */
-const RESUME_POLL_MS = 250;
-
 /** How long close() waits for each of its steps that need Redis. */
 const CLOSE_STEP_TIMEOUT_MS = 1500;
 
@@ -254,7 +251,7 @@ export class SharedGroupConsumer implements ConsumerMode {
       try {
         await this.whileStalled();
         if (this.pause.isPaused()) {
-          await this.pause.waitForResume(RESUME_POLL_MS);
+          await this.pause.waitForResume();
           continue;
         }
         if (reader.pendingPassNeeded) {

@@ -38,9 +38,6 @@ const ABORT_GRACE_MS = 1000;
 /** How long a release may take before the lease is left to expire instead. */
 const RELEASE_TIMEOUT_MS = 2000;
 
-/** How often a paused reader looks whether it should still be reading at all. */
-const RESUME_POLL_MS = 250;
-
 export interface PartitionWorkerDeps {
   runtime: ConsumerRuntime;
   options: ResolvedSubscribeOptions<unknown>;
@@ -99,7 +96,7 @@ export class PartitionWorker {
       logger: deps.logger,
       isRunning: () => this.state === 'running',
       isPaused: () => deps.pause.isPaused(lease.partition),
-      waitForResume: () => deps.pause.waitForResume(RESUME_POLL_MS),
+      waitForResume: () => deps.pause.waitForResume(),
       onFenced: (reason) => this.lose(reason),
       onDeletedWhilePending: (entryId) =>
         deps.processor.reportSkipped({ id: entryId, partition: lease.partition }, 'deleted'),
