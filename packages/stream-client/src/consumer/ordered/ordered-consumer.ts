@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { RedisClient } from '../../connection/redis-connection.js';
 import { LuaScripts } from '../../scripts/lua-scripts.js';
@@ -58,8 +57,6 @@ export class OrderedConsumer implements ConsumerMode {
   private rebalanceStartedAt: number | undefined;
   private blockedKeys = 0;
   private heartbeatFailures = 0;
-  /** Until then the registry may have lost live members (a heartbeat failed lately). */
-  private registryDoubtUntil = 0;
   /** Handlers stopped making progress: out of the group until they end. */
   private stalled = false;
   /** Waiting for this replica to own what the assignment gives it (whenAssigned). */
@@ -219,7 +216,6 @@ export class OrderedConsumer implements ConsumerMode {
             this.heartbeatFailures = 0;
           },
           (error: unknown) => {
-            this.registryDoubtUntil = performance.now() + 2 * this.options.sessionTimeoutMs;
             if (++this.heartbeatFailures === 1) {
               this.log.warn({ err: error }, 'heartbeat failed; retrying');
               this.instrumentation.emit('consumer.connection.error', () => ({
@@ -260,13 +256,6 @@ export class OrderedConsumer implements ConsumerMode {
     // instead of moving partitions between replicas that never went away.
     const live = new Set(registered);
     for (const owner of owners) if (owner !== undefined) live.add(owner);
-    // Right after the registry was unreachable (its master failed over, say) every entry in it
-    // may have expired at once, and a replica whose leases all lived there looks gone too:
-    // for one session timeout after such an outage, members seen before it stay members, so
-    // an outage of the registry alone never moves a partition.
-    const now = performance.now();
-    if (now < this.registryDoubtUntil)
-      for (const member of this.lastMembers.split(',')) if (member) live.add(member);
     const members = [...live].sort();
     const membersKey = members.join(',');
     if (membersKey !== this.lastMembers) {
