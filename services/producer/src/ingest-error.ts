@@ -16,6 +16,7 @@ export const REJECT_REASONS = [
   'rate-limited',
   'records-refused',
   'malformed-json',
+  'forbidden-key',
   'invalid-url',
   'unsupported-media-type',
   'body-too-large',

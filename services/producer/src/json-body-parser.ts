@@ -27,7 +27,9 @@ const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
  * string that the MessagePack payload encoding then replaces), so the event would be appended
  * with other content than it was sent with. Those bodies are refused instead: 400
  * `malformed-json`, or 415 for a charset other than UTF-8. The parsing itself (and its
- * prototype-poisoning refusal) is fastify's; the body limit applies as before.
+ * prototype-poisoning refusal) is fastify's; the body limit applies as before. Fastify reports a
+ * `__proto__` or `constructor.prototype` key as "not valid JSON", which sends a client looking
+ * for a syntax error that is not there: such a body is refused as `forbidden-key` instead.
  */
 export function registerJsonBodyParser(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser('error', 'error');
@@ -63,8 +65,30 @@ export function registerJsonBodyParser(app: FastifyInstance): void {
       );
       return;
     }
-    parseJson(request, text, done);
+    parseJson(request, text, (error, value) => {
+      if (error && isValidJson(text)) {
+        done(
+          new IngestError(
+            400,
+            'forbidden-key',
+            'the body holds a "__proto__" key or a "constructor" key with a "prototype": refused as prototype poisoning',
+          ),
+        );
+        return;
+      }
+      done(error, value);
+    });
   });
+}
+
+/** Only on the refusal path: whether the text is JSON that the secure parse refused for its keys. */
+function isValidJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The first `\uD800`-`\uDFFF` escape that is not half of a pair, if any. */

@@ -157,6 +157,22 @@ describe('records route under hostile input', () => {
     fc.record({ type: fc.constant('order.created'), value: anyJson, partition: fc.integer() }),
   );
 
+  it('refuses a body holding a __proto__ key whole, with its own reason, and writes none of it', async () => {
+    const topic = uniqueName('hostile-proto');
+    await producer.client.ensureTopic(topic, { partitions: 2 });
+    const { payload, ...event } = validEvent('order-proto');
+    const response = await producer.app.inject({
+      method: 'POST',
+      url: `/v1/topics/${topic}/records`,
+      headers: { 'content-type': 'application/json' },
+      // JSON.stringify would drop the key: the text is what a hostile client sends.
+      payload: `{"records":[${JSON.stringify({ ...event, value: payload })},{"__proto__":false}]}`,
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ error: 'forbidden-key' });
+    expect((await appendedEventIds(producer.client, topic)).size).toBe(0);
+  });
+
   it('answers every mix of records per record, and writes exactly the records it says it wrote', async () => {
     // A topic of its own: the events test above compares its topic with what it accepted.
     const topic = uniqueName('hostile-records');
@@ -172,6 +188,9 @@ describe('records route under hostile input', () => {
         });
         const what = `${response.statusCode} ${response.body.slice(0, 300)}`;
         expect([200, 207, 400, 413, 422], what).toContain(response.statusCode);
+        // A `__proto__` key anywhere refuses the whole body before records are judged: nothing
+        // of it is written (the count at the end checks that).
+        if ((response.json() as { error?: string }).error === 'forbidden-key') return;
         const { offsets } = response.json() as {
           offsets: Array<{ eventId: string | null; error_code: number | null; duplicate: boolean }>;
         };
