@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { RedisClient } from '../../connection/redis-connection.js';
 import { LuaScripts } from '../../scripts/lua-scripts.js';
@@ -14,6 +15,7 @@ import { FencedSettlement } from '../settlement/fenced-settlement.js';
 import { settlesWithin } from '../settles-within.js';
 import { type ResolvedSubscribeOptions, startPositionId } from '../subscribe-options.js';
 import { type Assignor, StickyAssignor } from './assignor.js';
+import { GroupMembership } from './group-membership.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { type LeaseScope, PartitionLease, parseLeaseValue } from './partition-lease.js';
 import { PartitionWorker } from './partition-worker.js';
@@ -43,6 +45,7 @@ export class OrderedConsumer implements ConsumerMode {
   private progressTimer: NodeJS.Timeout | undefined;
   private readonly keeper: LeaseKeeper;
   private readonly assignor: Assignor;
+  private readonly membership: GroupMembership;
   private readonly gate: ConcurrencyGate;
   private readonly inFlight = new InFlightCounter();
   private readonly pause = new PauseControl();
@@ -70,6 +73,7 @@ export class OrderedConsumer implements ConsumerMode {
   ) {
     this.log = runtime.logger;
     this.assignor = options.assignor ?? new StickyAssignor();
+    this.membership = new GroupMembership(options.sessionTimeoutMs);
     this.gate = new ConcurrencyGate(options.concurrency);
     this.keeper = new LeaseKeeper(
       options.heartbeatIntervalMs,
@@ -240,6 +244,7 @@ export class OrderedConsumer implements ConsumerMode {
       this.options.consumer,
       this.options.sessionTimeoutMs,
     );
+    const heartbeatAnsweredAt = performance.now();
     if (this.stopping) return;
 
     // Separate GETs, not one pipeline: leases live in different slots on a cluster;
@@ -251,12 +256,14 @@ export class OrderedConsumer implements ConsumerMode {
     );
     const owners = leaseValues.map((value) => parseLeaseValue(value)?.owner);
     // A replica that holds a lease is alive: it renews it on its own clock, with the same
-    // session timeout. Counting lease holders as members keeps the assignment still when the
-    // registry is what failed (its master stalled or failed over, every entry in it expired)
-    // instead of moving partitions between replicas that never went away.
-    const live = new Set(registered);
-    for (const owner of owners) if (owner !== undefined) live.add(owner);
-    const members = [...live].sort();
+    // session timeout. Counting lease holders as members (and, right after the registry was
+    // out of reach, the members seen before) keeps the assignment still when the registry is
+    // what failed instead of moving partitions between replicas that never went away.
+    const members = this.membership.observe(
+      heartbeatAnsweredAt,
+      registered,
+      owners.filter((owner) => owner !== undefined),
+    );
     const membersKey = members.join(',');
     if (membersKey !== this.lastMembers) {
       this.lastMembers = membersKey;
