@@ -27,6 +27,15 @@ export class RedisKeys {
     return `${this.topicTag(topic)}:group:${assertName('group', group)}:members`;
   }
 
+  /**
+   * Hash kept by the ordered group's heartbeat: when the members registry last heard any member
+   * (`beat`) and its last lapse (`lapseFrom`, `lapseTo`), server times in ms. Same slot as
+   * `members`.
+   */
+  membersPulse(topic: string, group: string): string {
+    return `${this.members(topic, group)}:pulse`;
+  }
+
   /** Set of groups that ever subscribed to the topic (for admin listings). */
   groups(topic: string): string {
     return `${this.topicTag(topic)}:groups`;

@@ -490,10 +490,14 @@ describe.each(cases)('consumer API (ordering $ordering, $target)', ({ ordering, 
     await sub.start();
     await publish(client, topic, 0, 30);
     await waitFor(() => runs.length === 30, { description: 'the first pass' });
-    // The append time of the first of the next 20: the seek must deliver exactly those again.
-    const [first] = await publish(client, topic, 30, 20);
+    // The earliest append time of the next 20: the seek must deliver exactly those again. Not
+    // the first one's: on a cluster the partitions' appends go to their masters in parallel, so
+    // a later event can be appended a millisecond earlier on another master. The pause keeps
+    // the first 30 in earlier milliseconds.
+    await sleep(5);
+    const next = await publish(client, topic, 30, 20);
     await waitFor(() => runs.length === 50, { description: 'the next 20' });
-    const at = Number(first!.entryId.split('-')[0]);
+    const at = Math.min(...next.map((result) => Number(result.entryId.split('-')[0])));
     const changes = await client.admin.seek(topic, 'g', { timestamp: at });
     expect(changes).toHaveLength(4);
     await waitFor(() => runs.length === 70, { description: 'the 20 again after the seek' });

@@ -261,14 +261,21 @@ export class LuaScripts {
     ]) as Promise<string>;
   }
 
-  heartbeat(
-    members: string,
-    member: string,
-    sessionTimeoutMs: number,
-  ): Promise<[number, ...string[]]> {
-    return this.call('rsHeartbeat', [members, member, sessionTimeoutMs]) as Promise<
-      [number, ...string[]]
-    >;
+  /** Refreshes a member (see heartbeat-2.lua for the reply). */
+  heartbeat(args: {
+    members: string;
+    pulse: string;
+    member: string;
+    sessionTimeoutMs: number;
+    lapseAfterMs: number;
+  }): Promise<[number, number, number, ...string[]]> {
+    return this.call('rsHeartbeat', [
+      args.members,
+      args.pulse,
+      args.member,
+      args.sessionTimeoutMs,
+      args.lapseAfterMs,
+    ]) as Promise<[number, number, number, ...string[]]>;
   }
 
   /** Charges a request to a token-bucket pair (see takeTokens-1.lua for the reply). */

@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { RedisClient } from '../../connection/redis-connection.js';
 import { LuaScripts } from '../../scripts/lua-scripts.js';
@@ -24,6 +23,20 @@ import { PartitionWorker } from './partition-worker.js';
 const LEAVE_TIMEOUT_MS = 2000;
 /** How long close() waits for settlements still on their way. */
 const SETTLE_DRAIN_TIMEOUT_MS = 1000;
+
+/**
+ * How long the registry may hear no member before it counts a lapse. A live member's entry can
+ * expire in a silence longer than the session timeout less one interval (its last heartbeat
+ * may have come an interval before the silence began), so no longer than that; and not much
+ * shorter than half a session, where a group's ordinary gaps between heartbeats would count.
+ */
+function lapseAfterMs(options: { sessionTimeoutMs: number; heartbeatIntervalMs: number }) {
+  const { sessionTimeoutMs, heartbeatIntervalMs } = options;
+  return Math.min(
+    sessionTimeoutMs - heartbeatIntervalMs,
+    Math.max(2 * heartbeatIntervalMs, sessionTimeoutMs / 2),
+  );
+}
 
 /**
  * `ordering: 'key'`: each partition of the topic is owned by one live replica of the group at
@@ -239,12 +252,13 @@ export class OrderedConsumer implements ConsumerMode {
     this.metrics.setInFlight(this.inFlight.entries);
     if (this.stalled) return;
     const { scripts, keys, connection } = this.runtime;
-    const [, ...registered] = await scripts.heartbeat(
-      this.membersKey,
-      this.options.consumer,
-      this.options.sessionTimeoutMs,
-    );
-    const heartbeatAnsweredAt = performance.now();
+    const [nowMs, lapseFromMs, lapseToMs, ...registered] = await scripts.heartbeat({
+      members: this.membersKey,
+      pulse: keys.membersPulse(this.options.topic, this.options.group),
+      member: this.options.consumer,
+      sessionTimeoutMs: this.options.sessionTimeoutMs,
+      lapseAfterMs: lapseAfterMs(this.options),
+    });
     if (this.stopping) return;
 
     // Separate GETs, not one pipeline: leases live in different slots on a cluster;
@@ -260,8 +274,11 @@ export class OrderedConsumer implements ConsumerMode {
     // out of reach, the members seen before) keeps the assignment still when the registry is
     // what failed instead of moving partitions between replicas that never went away.
     const members = this.membership.observe(
-      heartbeatAnsweredAt,
-      registered,
+      {
+        nowMs,
+        registered,
+        lapse: lapseToMs > 0 ? { fromMs: lapseFromMs, toMs: lapseToMs } : undefined,
+      },
       owners.filter((owner) => owner !== undefined),
     );
     const membersKey = members.join(',');
