@@ -99,6 +99,7 @@ export function aclRules({ role, topic, group, prefix = 'rs' }: AclRulesOptions)
     `~${topicTag}:meta`,
     `~${topicTag}:groups`,
     `~${topicTag}:group:${group}:members`,
+    `~${topicTag}:group:${group}:members:pulse`,
     `~${keys.topics()}`,
     partitionKey('stream'),
     partitionKey(`retry:${group}`),
@@ -112,6 +113,8 @@ export function aclRules({ role, topic, group, prefix = 'rs' }: AclRulesOptions)
     partitionKey('state:*'),
     // String commands only on the group's leases: SET or DEL on a stream key would destroy it.
     `(+get +set +del +pexpire +incr ${partitionKey(`lease:${group}`)} ${partitionKey(`epoch:${group}`)})`,
+    // The membership registry's pulse (ordering key): read and written by the heartbeat.
+    `(+hget +hmget ~${topicTag}:group:${group}:members:pulse)`,
     // Handler runs counted per entry (ordering key), deleted with the ack.
     `(+hset +hdel +hget ${partitionKey(`runs:${group}`)})`,
     // Dead letters and retries are the only streams this user may append to.
