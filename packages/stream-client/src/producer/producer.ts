@@ -6,7 +6,7 @@ import { ServerClock } from '../connection/server-clock.js';
 import { ConnectionError, InvalidEventError, InvalidOptionError } from '../errors.js';
 import type { RedisKeys } from '../keys.js';
 import { partitionFor } from '../partitioner.js';
-import { queuePublishIdempotent, registerScripts } from '../scripts/lua-scripts.js';
+import { LuaScripts } from '../scripts/lua-scripts.js';
 import { traceSend } from '../telemetry/producer-tracing.js';
 import { type TopicInfo, type TopicRegistry, xaddTrim } from '../topics/topic-registry.js';
 import type { DelayedDelivery, ScheduledPublish } from './delayed-delivery.js';
@@ -36,7 +36,7 @@ export interface ProducerOptions {
   idempotence?: 'explicit-ids' | 'always' | 'never';
   /** How long an event id is remembered for deduplication. Default 5 minutes. */
   idempotenceWindowMs?: number;
-  /** Events per pipeline flush in publishMany. */
+  /** Most events per append request (one script call per partition and chunk) in publishMany. */
   pipelineChunkSize?: number;
 }
 
@@ -58,6 +58,12 @@ const DEFAULTS = {
   pipelineChunkSize: 1000,
 } as const;
 
+/**
+ * Field text per chunk, in string length or Buffer bytes (a string's UTF-8 is at most three
+ * bytes per unit): 4 Mi units keeps a request under 12 MiB.
+ */
+const CHUNK_MAX_UNITS = 4 * 1024 * 1024;
+
 interface PreparedEvent {
   index: number;
   encoded: EncodedEvent;
@@ -68,9 +74,10 @@ interface PreparedEvent {
 /** Appends events to the partition streams of topics. */
 export class Producer {
   private readonly options: Required<ProducerOptions>;
+  private readonly scripts: LuaScripts;
 
   constructor(
-    private readonly redis: RedisClient,
+    redis: RedisClient,
     private readonly keys: RedisKeys,
     private readonly topics: TopicRegistry,
     private readonly codec: Codec,
@@ -80,8 +87,7 @@ export class Producer {
     private readonly serverClock: ServerClock = new ServerClock(redis),
   ) {
     this.options = { ...DEFAULTS, ...options };
-    // Pipelines call the idempotent-publish script by name: it must be defined on this client.
-    registerScripts(redis);
+    this.scripts = new LuaScripts(redis);
     if (!['explicit-ids', 'always', 'never'].includes(this.options.idempotence)) {
       throw new InvalidOptionError(
         'idempotence',
@@ -118,7 +124,7 @@ export class Producer {
   }
 
   /**
-   * Publishes many events, pipelined per partition (never one awaited round trip each).
+   * Publishes many events: one append request per partition and chunk (never one awaited round trip each).
    * Results are in input order. An event the codec refuses rejects the whole call, before
    * anything is sent, with an InvalidEventError naming its index.
    */
@@ -188,19 +194,44 @@ export class Producer {
       else byPartition.set(event.partition, [event]);
     }
     const trim = await this.trimClause(info);
-    const { pipelineChunkSize } = this.options;
-    // One pipeline per partition and chunk: all keys of a pipeline share a hash slot, which
-    // Redis Cluster requires, and partitions are flushed concurrently.
+    // One script call per partition and chunk (all its keys share the partition's hash slot,
+    // which Redis Cluster requires); partitions are appended concurrently, a partition's
+    // chunks one after another, so a failed chunk stops the ones after it (key order).
     await Promise.all(
       [...byPartition].map(async ([partition, events]) => {
         const stream = this.keys.partitionStream(info.name, partition);
-        for (let start = 0; start < events.length; start += pipelineChunkSize) {
-          const chunk = events.slice(start, start + pipelineChunkSize);
+        for (const chunk of this.chunksOf(events)) {
           await this.appendChunk(info.name, stream, partition, chunk, trim, results);
         }
       }),
     );
     return results;
+  }
+
+  /**
+   * Splits a partition's events into chunks of at most `pipelineChunkSize` events and about
+   * CHUNK_MAX_UNITS of field text. One chunk is one script run, and a script holds Redis for
+   * every other client while it runs, with the whole request (and the script's copy of its
+   * arguments) in memory: large events make smaller chunks.
+   */
+  private *chunksOf(events: PreparedEvent[]): Generator<PreparedEvent[]> {
+    let chunk: PreparedEvent[] = [];
+    let units = 0;
+    for (const event of events) {
+      let size = 0;
+      for (const field of event.encoded.fields) size += field.length;
+      if (
+        chunk.length > 0 &&
+        (chunk.length >= this.options.pipelineChunkSize || units + size > CHUNK_MAX_UNITS)
+      ) {
+        yield chunk;
+        chunk = [];
+        units = 0;
+      }
+      chunk.push(event);
+      units += size;
+    }
+    if (chunk.length > 0) yield chunk;
   }
 
   /** The XADD trim of the topic; only a `maxAgeMs` bound needs the server's time. */
@@ -226,40 +257,30 @@ export class Producer {
     trim: [string, string] | undefined,
     results: PublishResult[],
   ): Promise<void> {
-    const pipeline = this.redis.pipeline();
-    for (const event of chunk) {
-      if (event.idempotent) {
-        queuePublishIdempotent(
-          pipeline,
-          stream,
-          this.keys.publishMarker(topic, partition, event.encoded.id),
-          this.options.idempotenceWindowMs,
-          trim,
-          event.encoded.fields,
-        );
-      } else if (trim) {
-        pipeline.xadd(stream, trim[0] as 'MAXLEN', '~', trim[1], '*', ...event.encoded.fields);
-      } else {
-        pipeline.xadd(stream, '*', ...event.encoded.fields);
-      }
-    }
-    let replies: Awaited<ReturnType<typeof pipeline.exec>>;
+    let replies: Array<{ entryId: string; duplicate: boolean }>;
     try {
-      replies = await pipeline.exec();
+      replies = await this.scripts.appendChunk({
+        stream,
+        windowMs: this.options.idempotenceWindowMs,
+        trim,
+        events: chunk.map((event) => ({
+          fields: event.encoded.fields,
+          marker: event.idempotent
+            ? this.keys.publishMarker(topic, partition, event.encoded.id)
+            : undefined,
+        })),
+      });
     } catch (error) {
       throw asPublishError(error, topic);
     }
     chunk.forEach((event, i) => {
-      const [error, reply] = replies?.[i] ?? [new Error('no reply')];
-      if (error) throw asPublishError(error, topic);
-      const [created, entryId] = event.idempotent
-        ? (reply as [number, string])
-        : [1, reply as string];
+      const reply = replies[i];
+      if (!reply) throw new Error(`appendChunk answered ${replies.length} of ${chunk.length}`);
       results[event.index] = {
         eventId: event.encoded.id,
-        entryId,
+        entryId: reply.entryId,
         partition,
-        duplicate: created === 0,
+        duplicate: reply.duplicate,
       };
     });
   }

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { ChainableCommander } from 'ioredis';
 import type { RedisClient } from '../connection/redis-connection.js';
 import type { Effects } from '../consumer/effects.js';
+import { callPreEncoded, PreEncodedScript } from './resp-command.js';
 
 interface ScriptSource {
   command: string;
@@ -40,6 +41,11 @@ for (const source of sources) {
     );
 }
 
+const appendChunkSource = sources.find((source) => source.command === 'rsAppendChunk');
+if (!appendChunkSource) throw new Error(`Lua script appendChunk-n.lua is missing in ${here}`);
+/** The producer's chunk append, sent pre-encoded (resp-command.ts says why). */
+const appendChunkScript = new PreEncodedScript(appendChunkSource.lua);
+
 const registered = new WeakSet<RedisClient>();
 
 export function registerScripts(client: RedisClient): void {
@@ -55,27 +61,6 @@ export function registerScripts(client: RedisClient): void {
 
 type Arg = string | number | Buffer;
 
-/**
- * Queues the idempotent publish on a pipeline (the producer pipelines many per partition).
- * The pipeline's client must have the scripts registered (registerScripts).
- */
-export function queuePublishIdempotent(
-  pipeline: ChainableCommander,
-  stream: string,
-  marker: string,
-  windowMs: number,
-  trim: [string, string] | undefined,
-  fields: Arg[],
-): void {
-  (pipeline as unknown as Record<string, (...args: Arg[]) => void>).rsPublishIdempotent!(
-    stream,
-    marker,
-    windowMs,
-    trim?.[0] ?? '',
-    trim?.[1] ?? '',
-    ...fields,
-  );
-}
 type Reply = unknown;
 
 /** Typed calls of the registered scripts (ioredis adds custom commands untyped). */
@@ -87,6 +72,34 @@ export class LuaScripts {
   private call(command: string, args: Arg[]): Promise<Reply> {
     return (this.client as unknown as Record<string, (...a: Arg[]) => Promise<Reply>>)[command]!(
       ...args,
+    );
+  }
+
+  /**
+   * Appends a partition's chunk in one call (appendChunk-n.lua). Per event: the entry id, or
+   * `{ duplicate }` with the first append's entry id when its marker was already set.
+   */
+  async appendChunk(args: {
+    stream: string;
+    windowMs: number;
+    trim: [string, string] | undefined;
+    events: ReadonlyArray<{ fields: ReadonlyArray<Arg>; marker: string | undefined }>;
+  }): Promise<Array<{ entryId: string; duplicate: boolean }>> {
+    const keys: string[] = [args.stream];
+    const argv: Arg[] = [args.windowMs, args.trim?.[0] ?? '', args.trim?.[1] ?? ''];
+    for (const { fields, marker } of args.events) {
+      if (marker === undefined) argv.push(fields.length);
+      else {
+        keys.push(marker);
+        argv.push(-fields.length);
+      }
+      for (const field of fields) argv.push(field);
+    }
+    const replies = (await callPreEncoded(this.client, appendChunkScript, keys, argv)) as string[];
+    return replies.map((reply) =>
+      reply.charCodeAt(0) === 61 /* '=' */
+        ? { entryId: reply.slice(1), duplicate: true }
+        : { entryId: reply, duplicate: false },
     );
   }
 
