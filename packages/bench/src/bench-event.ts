@@ -25,8 +25,16 @@ export interface BenchEvent {
 export const EVENT_TYPE = 'order.created';
 const NOTE = 'leave at the door';
 
-/** Event number `sequence` of a run; keys cycle through `distinctKeys` order ids. */
-export function benchEvent(sequence: number, distinctKeys = 1000, sentAt = 0): BenchEvent {
+/**
+ * Event number `sequence` of a run; keys cycle through `distinctKeys` order ids. With
+ * `payloadBytes`, the note is padded so the payload's JSON is about that long (payload rows).
+ */
+export function benchEvent(
+  sequence: number,
+  distinctKeys = 1000,
+  sentAt = 0,
+  payloadBytes?: number,
+): BenchEvent {
   const orderId = `ord-${String(sequence % distinctKeys).padStart(6, '0')}`;
   return {
     type: EVENT_TYPE,
@@ -42,9 +50,25 @@ export function benchEvent(sequence: number, distinctKeys = 1000, sentAt = 0): B
         { sku: 'BK-0001', qty: 1 + (sequence % 3) },
         { sku: 'PN-0042', qty: 2 },
       ],
-      note: NOTE,
+      note: payloadBytes === undefined ? NOTE : paddedNote(payloadBytes),
     },
   };
+}
+
+const paddedNotes = new Map<number, string>();
+
+/**
+ * The note that makes an event's payload JSON about `payloadBytes` long (never shorter than the
+ * plain note): computed once per size, so padding costs nothing per event.
+ */
+export function paddedNote(payloadBytes: number): string {
+  let note = paddedNotes.get(payloadBytes);
+  if (note === undefined) {
+    const plain = JSON.stringify(benchEvent(0).payload).length;
+    note = NOTE + '.'.repeat(Math.max(0, payloadBytes - plain));
+    paddedNotes.set(payloadBytes, note);
+  }
+  return note;
 }
 
 /** Wall-clock milliseconds with sub-millisecond precision, comparable between processes. */

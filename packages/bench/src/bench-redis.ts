@@ -1,4 +1,10 @@
-import { findServerBinary, type LaunchedRedis, launchRedis } from '@redstream/testkit';
+import {
+  findServerBinary,
+  keySlot,
+  type LaunchedRedis,
+  launchRedis,
+  launchRedisCluster,
+} from '@redstream/testkit';
 import { Redis } from 'ioredis';
 
 export interface BenchRedis {
@@ -8,7 +14,9 @@ export interface BenchRedis {
   version: string;
   /** Where the server came from: a binary on PATH, or a container. */
   source: string;
-  /** A plain connection for setup between runs (flush, renames). */
+  /** A Redis Cluster's startup nodes (`host:port,...`); workers connect to these, not `url`. */
+  clusterNodes?: string;
+  /** A plain connection for setup between runs (flush, renames); a cluster's first master. */
   admin: Redis;
   /** Empties the server so runs never see each other's keys. */
   flush(): Promise<void>;
@@ -60,6 +68,63 @@ export async function startBenchRedis(): Promise<BenchRedis> {
     await launched.stop();
     throw error;
   }
+}
+
+/**
+ * A private Redis Cluster of `masters` masters (no replicas, persistence off, free ports) on
+ * this machine, behind the same interface: flush and CPU cover every master, and the staged
+ * renames run one by one (each within its slot).
+ */
+export async function startBenchCluster(masters: number): Promise<BenchRedis> {
+  const cluster = await launchRedisCluster({ masters, own: true, persistence: 'none' });
+  const connections = cluster.nodes.map(
+    (node) => new Redis(node.port, node.host, { connectionName: 'bench:admin' }),
+  );
+  const close = async () => {
+    for (const connection of connections) connection.disconnect();
+    await cluster.stop();
+  };
+  try {
+    const admin = connections[0]!;
+    const info = await admin.info('server');
+    // No failover happens in a bench run: the slot map is read once.
+    const slots = await admin.cluster('SLOTS');
+    const route = (key: string): Redis => {
+      const slot = keySlot(key);
+      const owner = slots.find(([from, to]) => slot >= from && slot <= to)?.[2];
+      return connections.find((c) => c.options.port === owner?.[1]) ?? admin;
+    };
+    return {
+      url: `redis://${cluster.nodes[0]!.host}:${cluster.nodes[0]!.port}`,
+      host: cluster.nodes[0]!.host,
+      port: cluster.nodes[0]!.port,
+      version: /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown',
+      source: `cluster of ${masters} masters`,
+      clusterNodes: cluster.nodesString,
+      admin,
+      flush: async () => {
+        await Promise.all(connections.map((connection) => connection.flushall()));
+      },
+      cpuSeconds: async () => {
+        const infos = await Promise.all(connections.map((connection) => connection.info('cpu')));
+        return infos.reduce((sum, text) => sum + parseCpuSeconds(text), 0);
+      },
+      renameAll: async (renames) => {
+        await Promise.all(renames.map(([from, to]) => route(from).rename(from, to)));
+      },
+      stop: close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** The server fields of a worker task: the URL, and a cluster's startup nodes when it is one. */
+export function serverOf(redis: BenchRedis): { url: string; clusterNodes?: string } {
+  return redis.clusterNodes
+    ? { url: redis.url, clusterNodes: redis.clusterNodes }
+    : { url: redis.url };
 }
 
 /** used_cpu_user + used_cpu_sys of an INFO CPU reply. */

@@ -32,6 +32,30 @@ export interface BenchRow {
   /** codec: median nanoseconds per encode+decode, and the encoded payload size. */
   nsPerOp?: number;
   payloadBytes?: number;
+  /** Scale rows (issue 19): partitions of the topic, replica processes in the group. */
+  partitions?: number;
+  replicas?: number;
+  /** payload: megabytes (10^6) of payload JSON per second, at eventsPerSec. */
+  mbPerSec?: number;
+  /** replicas: over an idle window, per second: Redis CPU, all replicas' CPU, commands. */
+  redisCpuMsPerSec?: number;
+  clientCpuMsPerSec?: number;
+  redisCallsPerSec?: number;
+  /**
+   * replicas: from spawning the replicas until each owns its share (process start included);
+   * from the last replica subscribed until then; and after one replica closes, until the
+   * others own its partitions (a graceful leave).
+   */
+  assignMs?: number;
+  rebalanceMs?: number;
+  handoverMs?: number;
+  /**
+   * partitions: Redis memory, bytes: `used_memory` deltas and MEMORY USAGE sums per key kind,
+   * divided per partition, per partition and group, or per marker (names say which).
+   */
+  memory?: Record<string, number>;
+  /** cluster: the server the row ran on (`single`, `cluster of 3 masters`). */
+  server?: string;
   /** Ratios of this row's eventsPerSec (or cost, for codec) to other systems in the same run. */
   ratios?: Record<string, number>;
   notes?: string[];

@@ -1,5 +1,6 @@
 import { wallClockMs } from '../bench-event.js';
 import { SHARED_SETTINGS } from '../bench-plan.js';
+import { serverOf } from '../bench-redis.js';
 import type { BenchContext } from '../scenarios/bench-context.js';
 import {
   type ConsumeResult,
@@ -19,6 +20,11 @@ export interface ConsumeRunSpec {
   /** Entries read but unsettled per consumer (redstream maxInFlight). */
   maxInFlight: number;
   label: string;
+  /** Payload size of the events (default: the ~200-byte order). */
+  payloadBytes?: number;
+  /** Entries per read and events per preload batch (defaults: SHARED_SETTINGS). */
+  readBatch?: number;
+  produceBatch?: number;
 }
 
 export interface ConsumeRunOutcome {
@@ -55,13 +61,14 @@ export async function runConsumeRound(
     spec.system,
     {
       role: 'preload',
-      url: redis.url,
+      ...serverOf(redis),
       topic: TOPIC,
       group: GROUP,
       events: spec.events,
-      batchSize: SHARED_SETTINGS.produceBatch,
+      batchSize: spec.produceBatch ?? SHARED_SETTINGS.produceBatch,
       partitions: spec.partitions,
       distinctKeys: SHARED_SETTINGS.distinctKeys,
+      ...(spec.payloadBytes !== undefined ? { payloadBytes: spec.payloadBytes } : {}),
     },
     { label: `${spec.label} preload` },
   );
@@ -71,13 +78,13 @@ export async function runConsumeRound(
   const consumers = Array.from({ length: spec.consumers }, (_, index) => {
     const task: ConsumeTask = {
       role: 'consume',
-      url: redis.url,
+      ...serverOf(redis),
       topic: TOPIC,
       group: GROUP,
       consumer: `consumer-${index + 1}`,
       partitions: spec.partitions,
       ordering: spec.ordering,
-      readBatch: SHARED_SETTINGS.readBatch,
+      readBatch: spec.readBatch ?? SHARED_SETTINGS.readBatch,
       concurrency: SHARED_SETTINGS.concurrency,
       maxInFlight: spec.maxInFlight,
       blockMs: SHARED_SETTINGS.blockMs,

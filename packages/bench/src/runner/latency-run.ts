@@ -1,4 +1,5 @@
 import { SHARED_SETTINGS } from '../bench-plan.js';
+import { serverOf } from '../bench-redis.js';
 import type { BenchContext } from '../scenarios/bench-context.js';
 import type { LatencySummary } from '../stats.js';
 import { waitFor } from './consume-run.js';
@@ -32,7 +33,7 @@ export async function runLatencyRound(
   const { redis, plan } = context;
   const { ratePerSec, warmupMs, durationMs } = plan.latency;
   await redis.flush();
-  const common = { url: redis.url, topic: TOPIC, partitions: 1 };
+  const common = { ...serverOf(redis), topic: TOPIC, partitions: 1 };
   const consumer = WorkerProcess.start(
     system,
     {

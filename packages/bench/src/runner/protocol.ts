@@ -27,6 +27,8 @@ export function isRedstream(system: string): boolean {
 
 interface TaskBase {
   url: string;
+  /** Redis Cluster startup nodes (`host:port,...`); when set, used instead of `url`. */
+  clusterNodes?: string;
   topic: string;
 }
 
@@ -37,6 +39,8 @@ export interface ProduceTask extends TaskBase {
   batchSize: number;
   partitions: number;
   distinctKeys: number;
+  /** Pad each payload to about this many bytes of JSON (default: the ~200-byte order). */
+  payloadBytes?: number;
 }
 
 /**
@@ -51,6 +55,8 @@ export interface PreloadTask extends TaskBase {
   partitions: number;
   distinctKeys: number;
   group: string;
+  /** Pad each payload to about this many bytes of JSON (default: the ~200-byte order). */
+  payloadBytes?: number;
 }
 
 /** One consumer process: subscribe, report ready, handle from `go` until `stop`. */
@@ -66,6 +72,11 @@ export interface ConsumeTask extends TaskBase {
   blockMs: number;
   /** Latency scenario: record publish-to-handler time of events from this sequence on. */
   latencyFromSequence?: number;
+  /** Ordering key: heartbeat and session timeout (default 200 and 5000 ms: a quick settle). */
+  heartbeatIntervalMs?: number;
+  sessionTimeoutMs?: number;
+  /** Mark every settled event done (the group's dedupe markers; partitions' memory probe). */
+  effectivelyOnce?: boolean;
 }
 
 /** Publish one event at a time at a fixed rate, each stamped with its publish time. */

@@ -88,6 +88,11 @@ export class WorkerProcess {
     return this.options.label;
   }
 
+  /** The child's process id (for its CPU time from /proc). */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   send(message: ParentMessage): void {
     if (this.child.connected) this.child.send(message);
   }

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -9,6 +9,7 @@ import { ServiceProcess } from '@redstream/testkit';
 import { benchEvent } from '../bench-event.js';
 import { formatRate } from '../progress.js';
 import type { BenchRow } from '../report/bench-row.js';
+import { processCpuMs } from '../runner/process-cpu.js';
 import { median } from '../stats.js';
 import type { BenchContext } from './bench-context.js';
 import { runInterleaved } from './interleave.js';
@@ -166,23 +167,6 @@ function post(agent: Agent, port: number, key: string, body: string): Promise<vo
     req.end(body);
   });
 }
-
-/** utime + stime of a process in milliseconds (Linux /proc; 0 elsewhere). */
-function processCpuMs(pid: number | undefined): number {
-  if (pid === undefined) return 0;
-  try {
-    // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
-  } catch {
-    return 0;
-  }
-}
-
-/** USER_HZ: 100 on every Linux Node runs on (`getconf CLK_TCK`). */
-const CLOCK_TICKS_PER_SECOND = 100;
 
 async function countEntries(client: StreamClient): Promise<number> {
   let total = 0;

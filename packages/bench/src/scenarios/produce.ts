@@ -1,8 +1,8 @@
 import { SHARED_SETTINGS } from '../bench-plan.js';
 import { formatRate } from '../progress.js';
 import type { BenchRow } from '../report/bench-row.js';
-import { type ProduceResult, type WorkerSystem, withCandidate } from '../runner/protocol.js';
-import { WorkerProcess } from '../runner/worker-process.js';
+import { runProduceRound } from '../runner/produce-run.js';
+import { type WorkerSystem, withCandidate } from '../runner/protocol.js';
 import { median } from '../stats.js';
 import { findRedisBenchmark, runRedisBenchmark } from '../systems/redis-benchmark.js';
 import type { BenchContext } from './bench-context.js';
@@ -26,44 +26,30 @@ export async function produceScenario(context: BenchContext): Promise<BenchRow[]
   else progress.log('produce: redis-benchmark is not on PATH; its ceiling row is left out');
 
   const samples = await runInterleaved(systems, rounds, async (system, round) => {
-    await redis.flush();
-    const redisCpuBefore = await redis.cpuSeconds();
-    let sample: Omit<Sample, 'redisCpuUsPerEvent'>;
+    let sample: Sample;
     if (system === 'redis-benchmark') {
+      await redis.flush();
+      const redisCpuBefore = await redis.cpuSeconds();
       const rps = await runRedisBenchmark(benchmarkBinary!, {
         host: redis.host,
         port: redis.port,
         events,
         pipeline: SHARED_SETTINGS.produceBatch,
       });
-      sample = { eventsPerSec: rps, peakRssMb: null, cpuUsPerEvent: null };
+      const redisCpuUsPerEvent = (((await redis.cpuSeconds()) - redisCpuBefore) * 1e6) / events;
+      sample = { eventsPerSec: rps, peakRssMb: null, cpuUsPerEvent: null, redisCpuUsPerEvent };
     } else {
-      const worker = WorkerProcess.start(
+      sample = await runProduceRound(context, {
         system,
-        {
-          role: 'produce',
-          url: redis.url,
-          topic: 'produce',
-          events,
-          batchSize: SHARED_SETTINGS.produceBatch,
-          partitions: 1,
-          distinctKeys: SHARED_SETTINGS.distinctKeys,
-        },
-        { label: `produce ${system}`, profileDir: context.profileDir },
-      );
-      const result = await worker.result<ProduceResult>(120_000 + events * 2);
-      await worker.exit();
-      sample = {
-        eventsPerSec: events / (result.elapsedMs / 1000),
-        peakRssMb: result.peakRssMb,
-        cpuUsPerEvent: (result.cpuMs * 1000) / events,
-      };
+        events,
+        partitions: 1,
+        label: `produce ${system}`,
+      });
     }
-    const redisCpuUsPerEvent = (((await redis.cpuSeconds()) - redisCpuBefore) * 1e6) / events;
     progress.log(
       `produce round ${round}/${rounds} ${system}: ${formatRate(sample.eventsPerSec)} events/s`,
     );
-    return { ...sample, redisCpuUsPerEvent };
+    return sample;
   });
 
   return systems.map((system) => {

@@ -13,8 +13,14 @@ type ReadReply = Array<[Buffer, Array<[Buffer, Buffer[]]>]> | null;
  * loops XREADGROUP COUNT n BLOCK, handles the batch in order and sends one XACK per stream
  * per batch (not awaited before the next read, as a tuned hand-written loop would do).
  */
+/** The raw loop is written for one server; the cluster rows measure redstream only. */
+function refuseCluster(task: { clusterNodes?: string }): void {
+  if (task.clusterNodes) throw new Error('ioredis-raw does not run on a Redis Cluster');
+}
+
 runWorker('ioredis-raw', {
   async produce(task: ProduceTask, control) {
+    refuseCluster(task);
     const redis = new Redis(task.url, { connectionName: 'bench:raw' });
     await redis.ping();
     const result = await timedProduce(task, control, () =>
@@ -25,6 +31,7 @@ runWorker('ioredis-raw', {
   },
 
   async preload(task: PreloadTask, control) {
+    refuseCluster(task);
     const redis = new Redis(task.url, { connectionName: 'bench:raw' });
     await appendEvents(redis, task, (partition) => rawStagedStream(task.topic, partition));
     const renames: Array<[string, string]> = [];
@@ -38,6 +45,7 @@ runWorker('ioredis-raw', {
   },
 
   async consume(task: ConsumeTask, control) {
+    refuseCluster(task);
     const redis = new Redis(task.url, { connectionName: 'bench:raw-consumer' });
     const streams = Array.from({ length: task.partitions }, (_, p) => rawStream(task.topic, p));
     for (const stream of streams) {
@@ -88,6 +96,7 @@ runWorker('ioredis-raw', {
   },
 
   async 'rate-produce'(task: RateProduceTask, control) {
+    refuseCluster(task);
     const redis = new Redis(task.url, { connectionName: 'bench:raw', enableAutoPipelining: true });
     await redis.ping();
     control.ready();
@@ -113,7 +122,7 @@ async function appendEvents(
   for (let from = 0; from < task.events; from += task.batchSize) {
     const pipeline = redis.pipeline();
     for (let i = from; i < Math.min(task.events, from + task.batchSize); i++) {
-      const event = benchEvent(i, task.distinctKeys);
+      const event = benchEvent(i, task.distinctKeys, 0, task.payloadBytes);
       pipeline.xadd(streamOf(partitionOf(event.key)), '*', ...rawFields(event));
     }
     const replies = (await pipeline.exec()) ?? [];

@@ -1,0 +1,58 @@
+import { SHARED_SETTINGS } from '../bench-plan.js';
+import { serverOf } from '../bench-redis.js';
+import type { BenchContext } from '../scenarios/bench-context.js';
+import type { ProduceResult, WorkerSystem } from './protocol.js';
+import { WorkerProcess } from './worker-process.js';
+
+export interface ProduceRunSpec {
+  system: WorkerSystem;
+  events: number;
+  partitions: number;
+  /** Events per publishMany / pipeline (default SHARED_SETTINGS.produceBatch). */
+  batchSize?: number;
+  /** Payload size of the events (default: the ~200-byte order). */
+  payloadBytes?: number;
+  topic?: string;
+  label: string;
+}
+
+export interface ProduceRunOutcome {
+  eventsPerSec: number;
+  peakRssMb: number;
+  /** CPU of the producer process while appending, per event, microseconds. */
+  cpuUsPerEvent: number;
+  /** CPU the Redis server(s) used per event meanwhile, microseconds. */
+  redisCpuUsPerEvent: number;
+}
+
+/** One produce run: flush, then one producer process appends N events in batches, timed. */
+export async function runProduceRound(
+  context: BenchContext,
+  spec: ProduceRunSpec,
+): Promise<ProduceRunOutcome> {
+  const { redis } = context;
+  await redis.flush();
+  const redisCpuBefore = await redis.cpuSeconds();
+  const worker = WorkerProcess.start(
+    spec.system,
+    {
+      role: 'produce',
+      ...serverOf(redis),
+      topic: spec.topic ?? 'produce',
+      events: spec.events,
+      batchSize: spec.batchSize ?? SHARED_SETTINGS.produceBatch,
+      partitions: spec.partitions,
+      distinctKeys: SHARED_SETTINGS.distinctKeys,
+      ...(spec.payloadBytes !== undefined ? { payloadBytes: spec.payloadBytes } : {}),
+    },
+    { label: spec.label, profileDir: context.profileDir },
+  );
+  const result = await worker.result<ProduceResult>(120_000 + spec.events * 2);
+  await worker.exit();
+  return {
+    eventsPerSec: spec.events / (result.elapsedMs / 1000),
+    peakRssMb: result.peakRssMb,
+    cpuUsPerEvent: (result.cpuMs * 1000) / spec.events,
+    redisCpuUsPerEvent: (((await redis.cpuSeconds()) - redisCpuBefore) * 1e6) / spec.events,
+  };
+}
