@@ -7,6 +7,10 @@ export const SCENARIOS = [
   'latency',
   'codec',
   'ingest-http',
+  'partitions',
+  'replicas',
+  'payload',
+  'cluster',
 ] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
@@ -38,6 +42,22 @@ export interface BenchPlan {
   codec: { rounds: number; iterations: number };
   /** HTTP through the producer gateway beside direct publishMany (batches of 100). */
   ingestHttp: { events: number; rounds: number };
+  /**
+   * Scale rows (issue 19). partitions: consume-key over more partitions, same events, plus
+   * a memory probe of the topic and its groups at each count.
+   */
+  partitions: { events: number; rounds: number; counts: number[]; markers: number };
+  /** Idle replica processes of one ordered group: Redis CPU per second, rebalance times. */
+  replicas: { counts: number[]; partitions: number; idleMs: number };
+  /** Produce and consume at each payload size; events = min(events, maxBytes / size). */
+  payload: { sizes: number[]; events: number; maxBytes: number; rounds: number };
+  /** The same workloads on a single Redis and on a cluster of `masters` masters. */
+  cluster: {
+    masters: number;
+    events: number;
+    rounds: number;
+    latency: { warmupMs: number; durationMs: number };
+  };
 }
 
 const FULL: BenchPlan = {
@@ -48,6 +68,15 @@ const FULL: BenchPlan = {
   latency: { ratePerSec: 5000, warmupMs: 2000, durationMs: 10_000, rounds: 3 },
   codec: { rounds: 9, iterations: 50_000 },
   ingestHttp: { events: 100_000, rounds: 3 },
+  partitions: { events: 60_000, rounds: 2, counts: [8, 64, 512], markers: 1000 },
+  replicas: { counts: [1, 8, 32], partitions: 64, idleMs: 10_000 },
+  payload: { sizes: [200, 4096, 65_536], events: 50_000, maxBytes: 128 * 2 ** 20, rounds: 2 },
+  cluster: {
+    masters: 3,
+    events: 60_000,
+    rounds: 2,
+    latency: { warmupMs: 2000, durationMs: 5000 },
+  },
 };
 
 /**
@@ -62,6 +91,15 @@ const QUICK: BenchPlan = {
   latency: { ratePerSec: 5000, warmupMs: 1000, durationMs: 3000, rounds: 1 },
   codec: { rounds: 5, iterations: 10_000 },
   ingestHttp: { events: 20_000, rounds: 3 },
+  partitions: { events: 20_000, rounds: 1, counts: [8, 64, 512], markers: 500 },
+  replicas: { counts: [1, 4, 8], partitions: 64, idleMs: 3000 },
+  payload: { sizes: [200, 4096, 65_536], events: 10_000, maxBytes: 64 * 2 ** 20, rounds: 1 },
+  cluster: {
+    masters: 3,
+    events: 20_000,
+    rounds: 1,
+    latency: { warmupMs: 1000, durationMs: 2000 },
+  },
 };
 
 export interface PlanOverrides {
@@ -77,6 +115,9 @@ export function benchPlan(quick: boolean, overrides: PlanOverrides = {}): BenchP
     base.consume.events = events;
     base.scale.events = events;
     base.ingestHttp.events = events;
+    base.partitions.events = events;
+    base.payload.events = events;
+    base.cluster.events = events;
   }
   if (rounds !== undefined) {
     base.produce.rounds = rounds;
@@ -85,6 +126,9 @@ export function benchPlan(quick: boolean, overrides: PlanOverrides = {}): BenchP
     base.latency.rounds = rounds;
     base.codec.rounds = rounds;
     base.ingestHttp.rounds = rounds;
+    base.partitions.rounds = rounds;
+    base.payload.rounds = rounds;
+    base.cluster.rounds = rounds;
   }
   return base;
 }

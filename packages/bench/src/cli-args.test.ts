@@ -11,8 +11,19 @@ describe('parseCliArgs', () => {
       rounds: undefined,
       events: undefined,
       profileDir: undefined,
+      plotsDir: undefined,
       help: false,
     });
+  });
+
+  it('reads --plots and knows the scale scenarios of issue 19', () => {
+    const options = parseCliArgs(['--plots', 'plots', '--scenario', 'cluster,partitions']);
+    expect(options.plotsDir).toBe('plots');
+    expect(options.scenarios).toEqual(['partitions', 'cluster']);
+    expect(parseCliArgs(['--scenario', 'replicas,payload']).scenarios).toEqual([
+      'replicas',
+      'payload',
+    ]);
   });
 
   it('reads --quick, --out, --rounds, --events and --profile', () => {
@@ -79,5 +90,21 @@ describe('benchPlan', () => {
       plan.codec.rounds,
     ]).toEqual([2, 2, 2, 2, 2]);
     expect(benchPlan(false).produce.events).toBe(100_000);
+    expect([plan.partitions.events, plan.payload.events, plan.cluster.events]).toEqual([
+      1234, 1234, 1234,
+    ]);
+    expect([plan.partitions.rounds, plan.payload.rounds, plan.cluster.rounds]).toEqual([2, 2, 2]);
+  });
+
+  it('measures the sizes of issue 19 in the full plan, fewer replicas in the quick one', () => {
+    const full = benchPlan(false);
+    const quick = benchPlan(true);
+    expect(full.partitions.counts).toEqual([8, 64, 512]);
+    expect(full.replicas.counts).toEqual([1, 8, 32]);
+    expect(full.payload.sizes).toEqual([200, 4096, 65_536]);
+    expect(full.cluster.masters).toBe(3);
+    expect(quick.partitions.counts).toEqual([8, 64, 512]);
+    expect(Math.max(...quick.replicas.counts)).toBeLessThan(32);
+    expect(quick.replicas.idleMs).toBeLessThan(full.replicas.idleMs);
   });
 });

@@ -9,6 +9,8 @@ export interface CliOptions {
   events: number | undefined;
   /** Directory for `--cpu-prof` profiles of the worker processes. */
   profileDir: string | undefined;
+  /** Directory for the SVG plots of the scale rows (partitions, replicas, payload, cluster). */
+  plotsDir: string | undefined;
   help: boolean;
 }
 
@@ -17,15 +19,18 @@ export class UsageError extends Error {
 }
 
 export const USAGE = `Usage: pnpm bench [--quick] [--out FILE] [--scenario NAME[,NAME...]] [--rounds N]
-                  [--events N] [--profile DIR]
+                  [--events N] [--profile DIR] [--plots DIR]
 
   --quick          fewer events and rounds (under 3 minutes on 2 cores)
   --out FILE       write the results as JSON
   --scenario NAME  run only these scenarios (repeatable, or comma-separated):
                    ${SCENARIOS.join(', ')}
   --rounds N       rounds per scenario (each round runs every system once, interleaved)
-  --events N       events per run of produce, consume-none, consume-key, scale and ingest-http
+  --events N       events per run of produce, consume-none, consume-key, scale, ingest-http,
+                   partitions, payload (at most) and cluster
   --profile DIR    write a CPU profile (node --cpu-prof) of every worker process into DIR
+  --plots DIR      write an SVG plot of each scale row group (partitions, replicas, payload,
+                   cluster) into DIR
 `;
 
 /** Parses `pnpm bench` arguments; throws UsageError naming the bad argument. */
@@ -54,6 +59,7 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
     rounds: positiveInteger('--rounds', values.rounds),
     events: positiveInteger('--events', values.events),
     profileDir: values.profile,
+    plotsDir: values.plots,
     help: values.help ?? false,
   };
 }
@@ -70,6 +76,7 @@ function parse(argv: readonly string[]) {
       rounds: { type: 'string' },
       events: { type: 'string' },
       profile: { type: 'string' },
+      plots: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });

@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { benchPlan, type ScenarioName, SHARED_SETTINGS } from './bench-plan.js';
 import { startBenchRedis } from './bench-redis.js';
 import { type CliOptions, parseCliArgs, USAGE, UsageError } from './cli-args.js';
@@ -11,14 +11,19 @@ import {
   machineFacts,
   serializeReport,
 } from './report/json-report.js';
+import { plotsFor } from './report/plots.js';
 import { addThroughputRatios, checkTargets } from './report/targets.js';
 import { formatTable, formatTargets } from './report/text-table.js';
 import type { BenchContext } from './scenarios/bench-context.js';
+import { clusterScenario } from './scenarios/cluster.js';
 import { codecScenario } from './scenarios/codec.js';
 import { consumeKeyScenario, consumeNoneScenario } from './scenarios/consume.js';
 import { ingestHttpScenario } from './scenarios/ingest-http.js';
 import { latencyScenario } from './scenarios/latency.js';
+import { partitionsScenario } from './scenarios/partitions.js';
+import { payloadScenario } from './scenarios/payload.js';
 import { produceScenario } from './scenarios/produce.js';
+import { replicasScenario } from './scenarios/replicas.js';
 import { scaleScenario } from './scenarios/scale.js';
 
 const SCENARIO_RUNNERS: Record<ScenarioName, (context: BenchContext) => Promise<BenchRow[]>> = {
@@ -29,6 +34,10 @@ const SCENARIO_RUNNERS: Record<ScenarioName, (context: BenchContext) => Promise<
   latency: latencyScenario,
   codec: codecScenario,
   'ingest-http': ingestHttpScenario,
+  partitions: partitionsScenario,
+  replicas: replicasScenario,
+  payload: payloadScenario,
+  cluster: clusterScenario,
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -51,6 +60,7 @@ async function main(argv: string[]): Promise<number> {
   });
   const profileDir = options.profileDir ? resolve(options.profileDir) : undefined;
   if (profileDir) mkdirSync(profileDir, { recursive: true });
+  const plotsDir = options.plotsDir ? resolve(options.plotsDir) : undefined;
 
   const progress = new Progress();
   const startedAt = new Date();
@@ -96,6 +106,16 @@ async function main(argv: string[]): Promise<number> {
     };
     writeFileSync(resolve(options.out), serializeReport(report));
     progress.log(`wrote ${resolve(options.out)}`);
+  }
+  if (plotsDir) {
+    const plots = plotsFor(rows);
+    mkdirSync(plotsDir, { recursive: true });
+    for (const plot of plots) writeFileSync(join(plotsDir, plot.file), plot.svg);
+    progress.log(
+      plots.length > 0
+        ? `wrote ${plots.length} plots to ${plotsDir}: ${plots.map((plot) => plot.file).join(', ')}`
+        : 'no plots: none of the scenarios run (partitions, replicas, payload, cluster) has one',
+    );
   }
   return 0;
 }

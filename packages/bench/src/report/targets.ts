@@ -93,9 +93,14 @@ export function addThroughputRatios(rows: BenchRow[]): void {
     if (!row.system.startsWith('redstream') || row.eventsPerSec === null) continue;
     if (row.scenario === 'scale' || row.scenario === 'latency' || row.scenario === 'codec')
       continue;
+    // Rows of one scenario that carry variants (payload sizes) compare within a variant only;
+    // a redstream row's `ordering` label is not a variant (the raw rows have none).
     const others = rows.filter(
       (other) =>
-        other.scenario === row.scenario && other.system !== row.system && other.eventsPerSec,
+        other.scenario === row.scenario &&
+        other.system !== row.system &&
+        other.variant === row.variant &&
+        other.eventsPerSec,
     );
     if (others.length === 0) continue;
     row.ratios = Object.fromEntries(

@@ -55,8 +55,38 @@ function compared(row: BenchRow): string {
   if (row.scalingFactor !== undefined) parts.push(`${row.scalingFactor.toFixed(2)}x of 1 consumer`);
   for (const [name, value] of Object.entries(row.ratios ?? {}))
     parts.push(`${value.toFixed(2)}x ${name}`);
+  parts.push(...scaleFacts(row));
   if (row.notes) parts.push(...row.notes);
   return parts.join(', ');
+}
+
+/** The scale rows' own measures (issue 19), shortest first: MB/s, idle CPU, rebalances, memory. */
+export function scaleFacts(row: BenchRow): string[] {
+  const parts: string[] = [];
+  if (row.mbPerSec !== undefined) parts.push(`${row.mbPerSec.toFixed(1)} MB/s`);
+  if (row.redisCpuMsPerSec !== undefined)
+    parts.push(`Redis ${row.redisCpuMsPerSec.toFixed(2)} ms CPU/s idle`);
+  if (row.redisCallsPerSec !== undefined)
+    parts.push(`${row.redisCallsPerSec.toFixed(0)} commands/s`);
+  if (row.clientCpuMsPerSec !== undefined)
+    parts.push(`replicas ${row.clientCpuMsPerSec.toFixed(1)} ms CPU/s`);
+  if (row.assignMs !== undefined) parts.push(`assigned in ${row.assignMs.toFixed(0)} ms`);
+  if (row.rebalanceMs !== undefined)
+    parts.push(`${row.rebalanceMs.toFixed(0)} ms after the last joined`);
+  if (row.handoverMs !== undefined) parts.push(`handover ${row.handoverMs.toFixed(0)} ms`);
+  const memory = row.memory;
+  if (memory) {
+    const bytes = (name: string) =>
+      memory[name] === undefined ? '-' : `${memory[name]!.toFixed(0)} B`;
+    parts.push(
+      `Redis memory per partition and group: stream ${bytes('streamPerPartition')}, lease ${bytes('leasePerPartitionGroup')}, epoch ${bytes('epochPerPartitionGroup')}; used_memory +${((memory.usedMemoryGroup ?? Number.NaN) / 1024).toFixed(0)} KiB for the group (its connections included)`,
+    );
+    if (memory.publishMarkerPerEvent !== undefined)
+      parts.push(
+        `markers ${bytes('publishMarkerPerEvent')}/publish, ${bytes('doneMarkerPerEvent')}/done`,
+      );
+  }
+  return parts;
 }
 
 function fixed(value: number | null, digits: number): string {

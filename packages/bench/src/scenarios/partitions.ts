@@ -1,0 +1,180 @@
+import { createStreamClient } from '@redstream/stream-client';
+import { benchEvent } from '../bench-event.js';
+import { SHARED_SETTINGS } from '../bench-plan.js';
+import { formatRate } from '../progress.js';
+import type { BenchRow } from '../report/bench-row.js';
+import { runConsumeRound, waitFor } from '../runner/consume-run.js';
+import type { ConsumeResult } from '../runner/protocol.js';
+import { type KeyMemory, keyMemory, usedMemory } from '../runner/redis-memory.js';
+import { WorkerProcess } from '../runner/worker-process.js';
+import type { BenchContext } from './bench-context.js';
+import { CONSUME_KEY, consumeRow, noteText } from './consume.js';
+import { runInterleaved } from './interleave.js';
+
+const TOPIC = 'memory';
+const SETUP_TIMEOUT_MS = 120_000;
+
+/**
+ * partitions: consume-key (one redstream consumer, ordering key) over 8, 64 and 512
+ * partitions, the same N events and keys each time: events/s and CPU per event (client and
+ * Redis) should stay flat. After the rounds, a memory probe per count: Redis `used_memory`
+ * before and after the topic and an idle group, MEMORY USAGE of every key by kind (streams,
+ * leases, epochs, members), then the markers of idempotent publishes and of an
+ * effectively-once group per event.
+ */
+export async function partitionsScenario(context: BenchContext): Promise<BenchRow[]> {
+  const { events, rounds, counts, markers } = context.plan.partitions;
+  const variants = counts.map((count) => `${count} partitions`);
+  const samples = await runInterleaved(variants, rounds, async (variant, round) => {
+    const partitions = Number.parseInt(variant, 10);
+    const outcome = await runConsumeRound(context, {
+      system: 'redstream',
+      ordering: 'key',
+      partitions,
+      consumers: 1,
+      events,
+      maxInFlight: CONSUME_KEY.maxInFlight,
+      label: `partitions ${partitions}`,
+    });
+    context.progress.log(
+      `partitions round ${round}/${rounds} ${variant}: ${formatRate(outcome.eventsPerSec)} events/s, CPU ${outcome.cpuUsPerEvent.toFixed(1)} us/event + Redis ${outcome.redisCpuUsPerEvent.toFixed(1)}${noteText(outcome)}`,
+    );
+    return outcome;
+  });
+  const rows: BenchRow[] = [];
+  for (const variant of variants) {
+    const partitions = Number.parseInt(variant, 10);
+    const memory = await probeMemory(context, partitions, markers);
+    context.progress.log(
+      `partitions memory ${variant}: ${Object.entries(memory)
+        .map(([name, bytes]) => `${name} ${bytes.toFixed(0)}`)
+        .join(', ')}`,
+    );
+    rows.push({
+      ...consumeRow('partitions', 'redstream', events, samples.get(variant)!, {
+        ordering: 'key',
+        consumers: 1,
+        variant: `key, ${variant}`,
+      }),
+      partitions,
+      memory,
+    });
+  }
+  return rows;
+}
+
+interface UsedMemory {
+  /** After the flush, after ensureTopic, after one idle group owns every partition. */
+  empty: number;
+  topic: number;
+  group: number;
+}
+
+/**
+ * Bytes per partition, per partition and group, and per marker, from the used_memory steps
+ * and the MEMORY USAGE sums (`idle`: one group, no events; `busy`: after `markers` idempotent
+ * publishes and a second, effectively-once group that handled them).
+ */
+export function memoryFacts(
+  partitions: number,
+  markers: number,
+  used: UsedMemory,
+  idle: KeyMemory,
+  busy: KeyMemory,
+): Record<string, number> {
+  const facts: Record<string, number> = {
+    usedMemoryTopicPerPartition: (used.topic - used.empty) / partitions,
+    usedMemoryGroup: used.group - used.topic,
+    usedMemoryGroupPerPartition: (used.group - used.topic) / partitions,
+    streamPerPartition: (idle.bytes.stream ?? 0) / partitions,
+    leasePerPartitionGroup: (idle.bytes.lease ?? 0) / partitions,
+    epochPerPartitionGroup: (idle.bytes.epoch ?? 0) / partitions,
+    membersPerGroup: (idle.bytes.members ?? 0) + (idle.bytes.pulse ?? 0),
+  };
+  if (markers > 0) {
+    facts.publishMarkerPerEvent = (busy.bytes.pub ?? 0) / markers;
+    facts.doneMarkerPerEvent = (busy.bytes.done ?? 0) / markers;
+  }
+  return facts;
+}
+
+async function probeMemory(
+  context: BenchContext,
+  partitions: number,
+  markers: number,
+): Promise<Record<string, number>> {
+  const { redis } = context;
+  await redis.flush();
+  const client = await createStreamClient({ url: redis.url, clientName: 'bench:memory' });
+  const members: WorkerProcess[] = [];
+  try {
+    const empty = await usedMemory(redis.admin);
+    await client.ensureTopic(TOPIC, { partitions });
+    const topic = await usedMemory(redis.admin);
+    const first = startMember(context, members, 'group-1', partitions, false);
+    await waitFor(
+      () => first.owned === partitions,
+      SETUP_TIMEOUT_MS,
+      `memory probe: one member owning ${partitions} partitions`,
+    );
+    const group = await usedMemory(redis.admin);
+    const idle = await keyMemory(redis.admin);
+
+    // Idempotent publishes leave a marker per event; an effectively-once group one per event.
+    const producer = client.producer({ idempotence: 'always' });
+    for (let from = 0; from < markers; from += SHARED_SETTINGS.produceBatch) {
+      const batch = [];
+      for (let i = from; i < Math.min(markers, from + SHARED_SETTINGS.produceBatch); i++)
+        batch.push(benchEvent(i));
+      await producer.publishMany(TOPIC, batch);
+    }
+    const second = startMember(context, members, 'group-2', partitions, true);
+    await waitFor(
+      () => second.handled >= markers,
+      SETUP_TIMEOUT_MS,
+      `memory probe: the effectively-once group handled ${markers} events`,
+    );
+    const busy = await keyMemory(redis.admin);
+    for (const worker of members) worker.send({ kind: 'stop' });
+    await Promise.all(members.map((worker) => worker.result<ConsumeResult>(SETUP_TIMEOUT_MS)));
+    return memoryFacts(partitions, markers, { empty, topic, group }, idle, busy);
+  } finally {
+    await client.close();
+    await Promise.all(members.map((worker) => worker.kill()));
+  }
+}
+
+/** A consumer process of `group` (ordering key); what it owns and handled, as it reports. */
+function startMember(
+  context: BenchContext,
+  members: WorkerProcess[],
+  group: string,
+  partitions: number,
+  effectivelyOnce: boolean,
+): { owned: number; handled: number } {
+  const state = { owned: 0, handled: 0 };
+  const worker = WorkerProcess.start(
+    'redstream',
+    {
+      role: 'consume',
+      url: context.redis.url,
+      topic: TOPIC,
+      group,
+      consumer: `${group}-member`,
+      partitions,
+      ordering: 'key',
+      readBatch: SHARED_SETTINGS.readBatch,
+      concurrency: SHARED_SETTINGS.concurrency,
+      maxInFlight: CONSUME_KEY.maxInFlight,
+      blockMs: SHARED_SETTINGS.blockMs,
+      ...(effectivelyOnce ? { effectivelyOnce: true } : {}),
+    },
+    { label: `memory probe ${group}` },
+  );
+  worker.onProgress((message) => {
+    state.owned = message.owned?.length ?? 0;
+    state.handled = message.handled;
+  });
+  members.push(worker);
+  return state;
+}
