@@ -66,6 +66,50 @@ export function parseReadReply(
 
 /** Compares stream ids (`ms-seq`) numerically. */
 export function compareEntryIds(a: string, b: string): number {
+  // The key runner compares ids on every entry it queues: decimal digits are compared as
+  // text (no BigInt); anything else takes the exact path below.
+  const aDash = a.indexOf('-');
+  const bDash = b.indexOf('-');
+  const aEnd = aDash < 0 ? a.length : aDash;
+  const bEnd = bDash < 0 ? b.length : bDash;
+  const ms = compareDecimal(a, 0, aEnd, b, 0, bEnd);
+  const seq = compareDecimal(
+    a,
+    Math.min(aEnd + 1, a.length),
+    a.length,
+    b,
+    Math.min(bEnd + 1, b.length),
+    b.length,
+  );
+  if (!Number.isNaN(ms) && !Number.isNaN(seq)) return ms !== 0 ? ms : seq;
+  return compareEntryIdsExactly(a, b);
+}
+
+/**
+ * Compares the decimal numbers a[aFrom, aTo) and b[bFrom, bTo) (empty is 0, leading zeros
+ * allowed); NaN when either holds anything but digits.
+ */
+function compareDecimal(
+  a: string,
+  aFrom: number,
+  aTo: number,
+  b: string,
+  bFrom: number,
+  bTo: number,
+): number {
+  while (aFrom < aTo && a.charCodeAt(aFrom) === 48) aFrom++;
+  while (bFrom < bTo && b.charCodeAt(bFrom) === 48) bFrom++;
+  let order = aTo - aFrom - (bTo - bFrom);
+  for (let i = 0; i < aTo - aFrom || i < bTo - bFrom; i++) {
+    const ac = i < aTo - aFrom ? a.charCodeAt(aFrom + i) : 48;
+    const bc = i < bTo - bFrom ? b.charCodeAt(bFrom + i) : 48;
+    if (ac < 48 || ac > 57 || bc < 48 || bc > 57) return Number.NaN;
+    if (order === 0 && ac !== bc) order = ac - bc;
+  }
+  return order < 0 ? -1 : order > 0 ? 1 : 0;
+}
+
+function compareEntryIdsExactly(a: string, b: string): number {
   const [aMs, aSeq] = splitId(a);
   const [bMs, bSeq] = splitId(b);
   if (aMs !== bMs) return aMs < bMs ? -1 : 1;

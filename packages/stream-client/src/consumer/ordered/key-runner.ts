@@ -192,7 +192,9 @@ export class KeyRunner {
   private take(lane: Lane, item: WorkItem): void {
     this.known.add(item.entry.id);
     this.deps.inFlight.increment();
-    lane.items.splice(streamOrderIndex(lane.items, item), 0, item);
+    const index = streamOrderIndex(lane.items, item);
+    if (index === lane.items.length) lane.items.push(item);
+    else lane.items.splice(index, 0, item);
     if (lane.draining) return;
     // A new head: its run is counted now, while it may still wait for a handler slot, so the
     // count's round trip overlaps the wait (stop() takes the count back if it never runs).
@@ -220,7 +222,7 @@ export class KeyRunner {
         lane.items.shift();
         this.forget(item);
         if (result === 'stop') break;
-        await this.waitAbandoned(lane);
+        if (lane.abandoned) await this.waitAbandoned(lane);
       }
     } catch (error) {
       this.deps.logger.error(
@@ -302,7 +304,8 @@ export class KeyRunner {
         let handOver = false;
         try {
           if (!this.deps.mayStart()) return 'stop';
-          const attempt = await runs.confirm(item);
+          const counted = runs.confirm(item);
+          const attempt = typeof counted === 'number' ? counted : await counted;
           // The lease may have passed its deadline, or the partition been given up, while the
           // count was on its way: the run does not happen, so its count is taken back.
           if (!this.deps.mayStart()) {

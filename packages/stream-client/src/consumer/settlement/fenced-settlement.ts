@@ -33,12 +33,21 @@ export class FencedSettlement implements Settlement {
    * whole batch.
    */
   setRuns(entry: StreamEntry, runs: number): Promise<void> {
+    return this.countRuns(entry, runs).promise;
+  }
+
+  /**
+   * `setRuns`, with a flag that is set once Redis has the count: a caller that finds it set
+   * need not wait for the promise (the run counter starts a handover's next run without a
+   * turn of the microtask queue).
+   */
+  countRuns(entry: StreamEntry, runs: number): PendingCount {
     const lease = this.heldLease(entry);
     if (!lease) {
       // Awaited later (or never, for a run that will not start): observed here, not per caller.
       const refused = Promise.reject(this.fenced(entry));
       refused.catch(() => {});
-      return refused;
+      return { promise: refused, done: false };
     }
     return this.batchOf(lease, entry.stream).setRuns(entry.id, runs);
   }
@@ -154,21 +163,21 @@ class FencedBatch {
 
   ack(id: string): Promise<void> {
     this.ackIds.push(id);
-    return this.queued();
+    return this.queued().promise;
   }
 
-  setRuns(id: string, runs: number): Promise<void> {
+  setRuns(id: string, runs: number): PendingCount {
     this.runCounts.push(id, runs);
     return this.queued();
   }
 
-  private queued(): Promise<void> {
+  private queued(): Deferred {
     this.settled ??= deferred();
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.flush());
     }
-    return this.settled.promise;
+    return this.settled;
   }
 
   private flush(): void {
@@ -178,14 +187,26 @@ class FencedBatch {
     this.runCounts = [];
     this.settled = undefined;
     this.send(ackIds, runCounts).then(
-      () => settled?.resolve(),
+      () => {
+        if (!settled) return;
+        settled.done = true;
+        settled.resolve();
+      },
       (error: unknown) => settled?.reject(error),
     );
   }
 }
 
-interface Deferred {
-  promise: Promise<void>;
+/** A run count on its way to Redis. */
+export interface PendingCount {
+  /** Resolves once Redis has the count; rejects when it was refused or failed. */
+  readonly promise: Promise<void>;
+  /** True once `promise` has resolved (never set when it rejects). */
+  readonly done: boolean;
+}
+
+interface Deferred extends PendingCount {
+  done: boolean;
   resolve: () => void;
   reject: (error: unknown) => void;
 }
@@ -199,5 +220,5 @@ function deferred(): Deferred {
   });
   // Callers await it; an unobserved rejection must not crash the process in between.
   promise.catch(() => {});
-  return { promise, resolve, reject };
+  return { promise, done: false, resolve, reject };
 }
