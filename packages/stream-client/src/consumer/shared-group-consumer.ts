@@ -18,7 +18,7 @@ import { PlainSettlement } from './settlement/plain-settlement.js';
 import { settlesWithin } from './settles-within.js';
 import { parseReadReply, type RawReadReply, type StreamEntry } from './stream-entry.js';
 import { type ResolvedSubscribeOptions, startPositionId } from './subscribe-options.js';
-import { sleep } from './waits.js';
+import { sleep, whenSettled } from './waits.js';
 
 interface StreamRef {
   partition: number;
@@ -37,8 +37,8 @@ interface Reader {
   streams: string[];
   /** Re-read this consumer's pending entries before new ones (after a lost reply). */
   pendingPassNeeded: boolean;
-  /** The read in flight, if any: pause() waits for it. */
-  activeRead?: Promise<unknown>;
+  /** The read in flight, if any: pause() waits for it (settles without holding its reply). */
+  activeRead?: Promise<void>;
 }
 
 /** How long close() waits for each of its steps that need Redis. */
@@ -133,7 +133,7 @@ export class SharedGroupConsumer implements ConsumerMode {
     await Promise.all([
       ...this.readers.map(async (reader) => {
         await this.runtime.connection.interruptBlockingRead(reader.client);
-        await reader.activeRead?.catch(() => {});
+        await reader.activeRead;
       }),
       this.claiming?.catch(() => {}),
     ]);
@@ -299,7 +299,7 @@ export class SharedGroupConsumer implements ConsumerMode {
         ...a: Array<string | number>
       ) => Promise<unknown>;
       const reading = read.apply(reader.client, args);
-      reader.activeRead = reading;
+      reader.activeRead = whenSettled(reading);
       const reply = (await reading) as RawReadReply;
       // A read spanning a reconnect may have been run twice by ioredis; the first batch is
       // then pending here unseen: read the pending list again (order does not matter here).
@@ -364,7 +364,7 @@ export class SharedGroupConsumer implements ConsumerMode {
           ...keysNow,
           ...cursors.values(),
         );
-        reader.activeRead = reading;
+        reader.activeRead = whenSettled(reading);
         const reply = (await reading) as RawReadReply;
         entries = parseReadReply(reply, (stream) => this.streams.get(stream)!);
         const seen = new Set<string>();

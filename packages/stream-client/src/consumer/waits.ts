@@ -21,3 +21,14 @@ export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
     signal.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+const ignore = (): void => {};
+
+/**
+ * Settles (never rejects) when `work` settles, and holds nothing of its result: a read kept
+ * for `pause()` to wait on must not keep the entries it read (and their reply) alive until
+ * the next read.
+ */
+export function whenSettled(work: Promise<unknown>): Promise<void> {
+  return work.then(ignore, ignore);
+}

@@ -8,7 +8,7 @@ import { type Instrumentation, readReport } from '../instrumentation.js';
 import { settlesWithin } from '../settles-within.js';
 import type { StreamEntry } from '../stream-entry.js';
 import type { ResolvedSubscribeOptions } from '../subscribe-options.js';
-import { sleep } from '../waits.js';
+import { sleep, whenSettled } from '../waits.js';
 import type { KeyRunner } from './key-runner.js';
 import type { PartitionLease } from './partition-lease.js';
 import { type WorkItem, workItemOf } from './work-item.js';
@@ -52,7 +52,8 @@ export class PartitionReader {
   private readonly catchUps = new Set<string>();
   private waiting = false;
   private stopped = false;
-  private activeRead: Promise<unknown> | undefined;
+  /** Settles with the read in flight, without holding on to what it read. */
+  private activeRead: Promise<void> | undefined;
 
   constructor(private readonly deps: PartitionReaderDeps) {
     this.stream = deps.runtime.keys.partitionStream(deps.options.topic, deps.lease.partition);
@@ -306,7 +307,7 @@ export class PartitionReader {
 
   /** Resolves once no read of this partition is in flight (`pause()` waits for it). */
   async readsSettled(): Promise<void> {
-    await this.activeRead?.catch(() => {});
+    await this.activeRead;
   }
 
   /** Reading resumed: end the wait for new entries now rather than after blockMs. */
@@ -316,7 +317,7 @@ export class PartitionReader {
 
   /** A read of this partition, tracked so that pause() can wait until none is in flight. */
   private tracked<T>(read: Promise<T>): Promise<T> {
-    this.activeRead = read;
+    this.activeRead = whenSettled(read);
     return read;
   }
 
