@@ -22,6 +22,8 @@ export interface BenchRedis {
   flush(): Promise<void>;
   /** CPU seconds (user + system) the server has used so far, from INFO CPU. */
   cpuSeconds(): Promise<number>;
+  /** Calls per command so far (INFO commandstats; a cluster's masters summed). */
+  commandCalls(): Promise<Record<string, number>>;
   /** MULTI/EXEC of RENAMEs: every staged stream goes live in one step. */
   renameAll(renames: ReadonlyArray<readonly [string, string]>): Promise<void>;
   stop(): Promise<void>;
@@ -51,6 +53,7 @@ export async function startBenchRedis(): Promise<BenchRedis> {
         await admin.flushall();
       },
       cpuSeconds: async () => parseCpuSeconds(await admin.info('cpu')),
+      commandCalls: async () => parseCommandCalls(await admin.info('commandstats')),
       renameAll: async (renames) => {
         if (renames.length === 0) return;
         const multi = admin.multi();
@@ -109,6 +112,14 @@ export async function startBenchCluster(masters: number): Promise<BenchRedis> {
         const infos = await Promise.all(connections.map((connection) => connection.info('cpu')));
         return infos.reduce((sum, text) => sum + parseCpuSeconds(text), 0);
       },
+      commandCalls: async () => {
+        const infos = await Promise.all(connections.map((c) => c.info('commandstats')));
+        const total: Record<string, number> = {};
+        for (const text of infos)
+          for (const [name, calls] of Object.entries(parseCommandCalls(text)))
+            total[name] = (total[name] ?? 0) + calls;
+        return total;
+      },
       renameAll: async (renames) => {
         await Promise.all(renames.map(([from, to]) => route(from).rename(from, to)));
       },
@@ -132,4 +143,29 @@ export function parseCpuSeconds(info: string): number {
   const user = /used_cpu_user:([\d.]+)/.exec(info)?.[1];
   const system = /used_cpu_sys:([\d.]+)/.exec(info)?.[1];
   return Number(user ?? Number.NaN) + Number(system ?? Number.NaN);
+}
+
+/** Command -> calls of an INFO commandstats reply (`cmdstat_xadd:calls=3,usec=...`). */
+export function parseCommandCalls(info: string): Record<string, number> {
+  const calls: Record<string, number> = {};
+  for (const match of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm))
+    calls[match[1]!] = Number(match[2]);
+  return calls;
+}
+
+/**
+ * Calls per command between two commandstats readings, divided by `per` (events, seconds),
+ * without the commands the bench itself sends to read them (info) and zero deltas.
+ */
+export function commandRates(
+  before: Record<string, number>,
+  after: Record<string, number>,
+  per: number,
+): Record<string, number> {
+  const rates: Record<string, number> = {};
+  for (const [name, calls] of Object.entries(after)) {
+    const delta = calls - (before[name] ?? 0);
+    if (delta > 0 && name !== 'info') rates[name] = delta / per;
+  }
+  return rates;
 }

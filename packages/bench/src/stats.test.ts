@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   median,
+  medianRecord,
   percentile,
   percentileOfSorted,
   ratio,
@@ -70,5 +71,12 @@ describe('ratio and round', () => {
   it('rounds to the given decimals', () => {
     expect(round(1.23456, 2)).toBe(1.23);
     expect(round(1234.5)).toBe(1235);
+  });
+});
+
+describe('medianRecord', () => {
+  it('takes the median per key, a missing key counting as 0', () => {
+    expect(medianRecord([{ a: 1, b: 4 }, { a: 3 }, { a: 2, b: 6 }])).toEqual({ a: 2, b: 4 });
+    expect(medianRecord([])).toEqual({});
   });
 });

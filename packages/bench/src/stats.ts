@@ -51,3 +51,11 @@ export function round(value: number, digits = 0): number {
   const factor = 10 ** digits;
   return Math.round(value * factor) / factor;
 }
+
+/** Per key, the median of the values the records have for it (a missing key counts as 0). */
+export function medianRecord(
+  records: ReadonlyArray<Record<string, number>>,
+): Record<string, number> {
+  const keys = [...new Set(records.flatMap((record) => Object.keys(record)))].sort();
+  return Object.fromEntries(keys.map((key) => [key, median(records.map((r) => r[key] ?? 0))]));
+}

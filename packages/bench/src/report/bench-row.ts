@@ -54,6 +54,10 @@ export interface BenchRow {
    * divided per partition, per partition and group, or per marker (names say which).
    */
   memory?: Record<string, number>;
+  /** partitions, payload: Redis calls per event by command (INFO commandstats), median. */
+  redisCallsPerEvent?: Record<string, number>;
+  /** replicas: Redis calls per second by command over the idle window. */
+  redisCommandsPerSec?: Record<string, number>;
   /** cluster: the server the row ran on (`single`, `cluster of 3 masters`). */
   server?: string;
   /** Ratios of this row's eventsPerSec (or cost, for codec) to other systems in the same run. */

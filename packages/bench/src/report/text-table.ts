@@ -68,12 +68,16 @@ export function scaleFacts(row: BenchRow): string[] {
     parts.push(`Redis ${row.redisCpuMsPerSec.toFixed(2)} ms CPU/s idle`);
   if (row.redisCallsPerSec !== undefined)
     parts.push(`${row.redisCallsPerSec.toFixed(0)} commands/s`);
+  if (row.redisCommandsPerSec) parts.push(`top: ${topCommands(row.redisCommandsPerSec, 3)}`);
   if (row.clientCpuMsPerSec !== undefined)
     parts.push(`replicas ${row.clientCpuMsPerSec.toFixed(1)} ms CPU/s`);
   if (row.assignMs !== undefined) parts.push(`assigned in ${row.assignMs.toFixed(0)} ms`);
   if (row.rebalanceMs !== undefined)
     parts.push(`${row.rebalanceMs.toFixed(0)} ms after the last joined`);
   if (row.handoverMs !== undefined) parts.push(`handover ${row.handoverMs.toFixed(0)} ms`);
+  const reads = row.redisCallsPerEvent?.xreadgroup;
+  if (row.scenario === 'partitions' && reads)
+    parts.push(`${(1 / reads).toFixed(1)} events per XREADGROUP`);
   const memory = row.memory;
   if (memory) {
     const bytes = (name: string) =>
@@ -91,4 +95,13 @@ export function scaleFacts(row: BenchRow): string[] {
 
 function fixed(value: number | null, digits: number): string {
   return value === null || !Number.isFinite(value) ? '-' : value.toFixed(digits);
+}
+
+/** `xreadgroup 120, evalsha 64`: the `count` commands with the most calls, rounded. */
+export function topCommands(rates: Record<string, number>, count: number): string {
+  return Object.entries(rates)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, count)
+    .map(([name, rate]) => `${name} ${rate.toFixed(0)}/s`)
+    .join(', ');
 }

@@ -1,6 +1,6 @@
 import { wallClockMs } from '../bench-event.js';
 import { SHARED_SETTINGS } from '../bench-plan.js';
-import { serverOf } from '../bench-redis.js';
+import { commandRates, serverOf } from '../bench-redis.js';
 import type { BenchContext } from '../scenarios/bench-context.js';
 import {
   type ConsumeResult,
@@ -25,6 +25,9 @@ export interface ConsumeRunSpec {
   /** Entries per read and events per preload batch (defaults: SHARED_SETTINGS). */
   readBatch?: number;
   produceBatch?: number;
+  /** Ordering key: heartbeat and session timeout of the consumers (default: the worker's). */
+  heartbeatIntervalMs?: number;
+  sessionTimeoutMs?: number;
 }
 
 export interface ConsumeRunOutcome {
@@ -38,6 +41,8 @@ export interface ConsumeRunOutcome {
   cpuUsPerEvent: number;
   /** CPU the Redis server used per event while the events were handled, microseconds. */
   redisCpuUsPerEvent: number;
+  /** Redis calls per event by command, go to the last event (INFO commandstats). */
+  redisCallsPerEvent: Record<string, number>;
   notes: string[];
 }
 
@@ -88,6 +93,10 @@ export async function runConsumeRound(
       concurrency: SHARED_SETTINGS.concurrency,
       maxInFlight: spec.maxInFlight,
       blockMs: SHARED_SETTINGS.blockMs,
+      ...(spec.heartbeatIntervalMs !== undefined
+        ? { heartbeatIntervalMs: spec.heartbeatIntervalMs }
+        : {}),
+      ...(spec.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: spec.sessionTimeoutMs } : {}),
     };
     return WorkerProcess.start(spec.system, task, {
       label: `${spec.label} consumer-${index + 1}`,
@@ -112,6 +121,7 @@ export async function runConsumeRound(
       );
     }
 
+    const callsBefore = await redis.commandCalls();
     const redisCpuBefore = await redis.cpuSeconds();
     const goAt = wallClockMs();
     for (const worker of consumers) worker.send({ kind: 'go' });
@@ -124,6 +134,7 @@ export async function runConsumeRound(
       `${spec.label}: ${spec.events} events handled`,
     );
     const redisCpu = (await redis.cpuSeconds()) - redisCpuBefore;
+    const redisCallsPerEvent = commandRates(callsBefore, await redis.commandCalls(), spec.events);
     for (const worker of consumers) worker.send({ kind: 'stop' });
     const results = await Promise.all(
       consumers.map((worker) => worker.result<ConsumeResult>(SETUP_TIMEOUT_MS)),
@@ -145,6 +156,7 @@ export async function runConsumeRound(
       firstEventMs: firstAt - goAt,
       cpuUsPerEvent: (results.reduce((sum, result) => sum + result.cpuMs, 0) * 1000) / spec.events,
       redisCpuUsPerEvent: (redisCpu * 1e6) / spec.events,
+      redisCallsPerEvent,
       notes,
     };
   } finally {

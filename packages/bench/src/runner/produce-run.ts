@@ -1,5 +1,5 @@
 import { SHARED_SETTINGS } from '../bench-plan.js';
-import { serverOf } from '../bench-redis.js';
+import { commandRates, serverOf } from '../bench-redis.js';
 import type { BenchContext } from '../scenarios/bench-context.js';
 import type { ProduceResult, WorkerSystem } from './protocol.js';
 import { WorkerProcess } from './worker-process.js';
@@ -23,6 +23,8 @@ export interface ProduceRunOutcome {
   cpuUsPerEvent: number;
   /** CPU the Redis server(s) used per event meanwhile, microseconds. */
   redisCpuUsPerEvent: number;
+  /** Redis calls per event by command (INFO commandstats). */
+  redisCallsPerEvent: Record<string, number>;
 }
 
 /** One produce run: flush, then one producer process appends N events in batches, timed. */
@@ -32,6 +34,7 @@ export async function runProduceRound(
 ): Promise<ProduceRunOutcome> {
   const { redis } = context;
   await redis.flush();
+  const callsBefore = await redis.commandCalls();
   const redisCpuBefore = await redis.cpuSeconds();
   const worker = WorkerProcess.start(
     spec.system,
@@ -49,10 +52,12 @@ export async function runProduceRound(
   );
   const result = await worker.result<ProduceResult>(120_000 + spec.events * 2);
   await worker.exit();
+  const redisCpuUsPerEvent = (((await redis.cpuSeconds()) - redisCpuBefore) * 1e6) / spec.events;
   return {
     eventsPerSec: spec.events / (result.elapsedMs / 1000),
     peakRssMb: result.peakRssMb,
     cpuUsPerEvent: (result.cpuMs * 1000) / spec.events,
-    redisCpuUsPerEvent: (((await redis.cpuSeconds()) - redisCpuBefore) * 1e6) / spec.events,
+    redisCpuUsPerEvent,
+    redisCallsPerEvent: commandRates(callsBefore, await redis.commandCalls(), spec.events),
   };
 }

@@ -4,7 +4,7 @@ import type { BenchRow } from '../report/bench-row.js';
 import { runConsumeRound } from '../runner/consume-run.js';
 import { runProduceRound } from '../runner/produce-run.js';
 import type { WorkerSystem } from '../runner/protocol.js';
-import { median } from '../stats.js';
+import { median, medianRecord } from '../stats.js';
 import type { BenchContext } from './bench-context.js';
 import { noteText } from './consume.js';
 import { runInterleaved } from './interleave.js';
@@ -18,6 +18,7 @@ interface Sample {
   cpuUsPerEvent: number;
   redisCpuUsPerEvent: number;
   peakRssMb: number;
+  redisCallsPerEvent: Record<string, number>;
   notes: string[];
 }
 
@@ -91,6 +92,7 @@ export async function payloadScenario(context: BenchContext): Promise<BenchRow[]
       redisCpuUsPerEvent: median(list.map((s) => s.redisCpuUsPerEvent)),
       payloadBytes: actualPayloadBytes(size),
       mbPerSec: (eventsPerSec * actualPayloadBytes(size)) / 1e6,
+      redisCallsPerEvent: medianRecord(list.map((s) => s.redisCallsPerEvent)),
       rounds: list.length,
       samples: list.map((s) => s.eventsPerSec),
       ...(notes.length > 0 ? { notes } : {}),

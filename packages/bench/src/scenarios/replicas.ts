@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { SHARED_SETTINGS } from '../bench-plan.js';
+import { commandRates } from '../bench-redis.js';
 import type { BenchRow } from '../report/bench-row.js';
 import { balancedAssignment, waitFor } from '../runner/consume-run.js';
 import { processCpuMs } from '../runner/process-cpu.js';
@@ -14,6 +15,8 @@ const GROUP = 'replicas-group';
 const HEARTBEAT_INTERVAL_MS = 1000;
 const SESSION_TIMEOUT_MS = 10_000;
 const BLOCK_MS = 2000;
+/** Two heartbeats after the assignment settles before the idle window opens. */
+const SETTLE_MS = 2 * HEARTBEAT_INTERVAL_MS;
 const SETTLE_TIMEOUT_MS = 180_000;
 
 /** What one replica count measured; the row is computed from it (see `replicasRow`). */
@@ -25,6 +28,8 @@ export interface ReplicasMeasurement {
   redisCpuSeconds: number;
   clientCpuMs: number;
   redisCalls: number;
+  /** Calls per second by command over the idle window. */
+  commandsPerSec: Record<string, number>;
   /** Spawn -> balanced; last replica subscribed -> balanced; one closed -> balanced again. */
   assignMs: number;
   rebalanceMs: number;
@@ -73,6 +78,7 @@ export function replicasRow(m: ReplicasMeasurement): BenchRow {
     redisCpuMsPerSec: (m.redisCpuSeconds * 1000) / seconds,
     clientCpuMsPerSec: m.clientCpuMs / seconds,
     redisCallsPerSec: m.redisCalls / seconds,
+    redisCommandsPerSec: m.commandsPerSec,
     assignMs: m.assignMs,
     rebalanceMs: m.rebalanceMs,
     ...(m.handoverMs !== null ? { handoverMs: m.handoverMs } : {}),
@@ -131,11 +137,14 @@ async function measureReplicas(
     );
     const balancedAt = performance.now();
     progress.log(
-      `replicas ${replicas}: balanced ${(balancedAt - spawnedAt).toFixed(0)} ms after spawn; idle for ${idleMs} ms`,
+      `replicas ${replicas}: balanced ${(balancedAt - spawnedAt).toFixed(0)} ms after spawn; idle for ${idleMs} ms after ${SETTLE_MS} ms`,
     );
+    // Readers of newly owned partitions are still connecting for a moment: not idle yet.
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
 
     const redisCpuBefore = await redis.cpuSeconds();
     const callsBefore = await commandsProcessed(context);
+    const byCommandBefore = await redis.commandCalls();
     const clientBefore = workers.reduce((sum, worker) => sum + processCpuMs(worker.pid), 0);
     const windowStart = performance.now();
     await new Promise((resolve) => setTimeout(resolve, idleMs));
@@ -144,6 +153,11 @@ async function measureReplicas(
     const redisCpuSeconds = (await redis.cpuSeconds()) - redisCpuBefore;
     const redisCalls = (await commandsProcessed(context)) - callsBefore;
     const windowMs = performance.now() - windowStart;
+    const commandsPerSec = commandRates(
+      byCommandBefore,
+      await redis.commandCalls(),
+      windowMs / 1000,
+    );
 
     let handoverMs: number | null = null;
     if (replicas > 1) {
@@ -169,6 +183,7 @@ async function measureReplicas(
       redisCpuSeconds,
       clientCpuMs,
       redisCalls,
+      commandsPerSec,
       assignMs: balancedAt - spawnedAt,
       rebalanceMs: Math.max(0, balancedAt - lastReadyAt),
       handoverMs,

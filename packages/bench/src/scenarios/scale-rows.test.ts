@@ -12,7 +12,7 @@ describe('partitions: memoryFacts', () => {
       bytes: { stream: 680 * 8, lease: 104 * 8, epoch: 72 * 8, members: 200, pulse: 56 },
       keys: {},
     };
-    const busy = { bytes: { pub: 136 * 500, done: 60 * 500 }, keys: {} };
+    const busy = { bytes: { pub: 100 * 500, pubw: 36 * 500, done: 60 * 500 }, keys: {} };
     expect(memoryFacts(8, 500, { empty: 1000, topic: 1400, group: 9400 }, idle, busy)).toEqual({
       usedMemoryTopicPerPartition: 50,
       usedMemoryGroup: 8000,
@@ -36,6 +36,7 @@ describe('replicas: replicasRow', () => {
       redisCpuSeconds: 0.01,
       clientCpuMs: 100,
       redisCalls: 2000,
+      commandsPerSec: { evalsha: 64, xreadgroup: 32 },
       assignMs: 3100,
       rebalanceMs: 1000,
       handoverMs: 1900,
@@ -54,6 +55,7 @@ describe('replicas: replicasRow', () => {
       redisCpuMsPerSec: 5,
       clientCpuMsPerSec: 50,
       redisCallsPerSec: 1000,
+      redisCommandsPerSec: { evalsha: 64, xreadgroup: 32 },
       handoverMs: 1900,
     });
     const single = replicasRow({ ...row, replicas: 1, handoverMs: null } as never);
