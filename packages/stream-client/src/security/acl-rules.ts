@@ -36,7 +36,6 @@ const SCRIPTS = ['+evalsha', '+eval', '+script|load', '+script|exists'];
 export function aclRules({ role, topic, group, prefix = 'rs' }: AclRulesOptions): string[] {
   assertName('topic', topic);
   const keys = new RedisKeys(prefix);
-  const topicTag = `{${prefix}:${topic}}`;
   const partitionKey = (suffix: string) => `~{${prefix}:${topic}:*}:${suffix}`;
   const base = ['resetkeys', 'resetchannels', '-@all', ...CONNECTION, ...SCRIPTS];
   if (role === 'producer') {
@@ -48,7 +47,7 @@ export function aclRules({ role, topic, group, prefix = 'rs' }: AclRulesOptions)
       '+sadd',
       '+xadd',
       '+time',
-      `~${topicTag}:meta`,
+      `~${keys.topicMeta(topic)}`,
       `~${keys.topics()}`,
       partitionKey('stream'),
       // The publish window (appendChunk-n.lua): a script's declared keys must all be allowed
@@ -96,10 +95,10 @@ export function aclRules({ role, topic, group, prefix = 'rs' }: AclRulesOptions)
     '+zrange',
     '+zremrangebyscore',
     '+zscore',
-    `~${topicTag}:meta`,
-    `~${topicTag}:groups`,
-    `~${topicTag}:group:${group}:members`,
-    `~${topicTag}:group:${group}:members:pulse`,
+    `~${keys.topicMeta(topic)}`,
+    `~${keys.groups(topic)}`,
+    `~${keys.members(topic, group)}`,
+    `~${keys.membersPulse(topic, group)}`,
     `~${keys.topics()}`,
     partitionKey('stream'),
     partitionKey(`retry:${group}`),
@@ -114,7 +113,7 @@ export function aclRules({ role, topic, group, prefix = 'rs' }: AclRulesOptions)
     // String commands only on the group's leases: SET or DEL on a stream key would destroy it.
     `(+get +set +del +pexpire +incr ${partitionKey(`lease:${group}`)} ${partitionKey(`epoch:${group}`)})`,
     // The membership registry's pulse (ordering key): read and written by the heartbeat.
-    `(+hget +hmget ~${topicTag}:group:${group}:members:pulse)`,
+    `(+hget +hmget ~${keys.membersPulse(topic, group)})`,
     // Handler runs counted per entry (ordering key), deleted with the ack.
     `(+hset +hdel +hget ${partitionKey(`runs:${group}`)})`,
     // Dead letters and retries are the only streams this user may append to.
