@@ -1,5 +1,4 @@
 import { assertName } from './names.js';
-import { murmur2 } from './partitioner.js';
 
 /**
  * The one place that knows the Redis key layout.
@@ -46,15 +45,9 @@ export class RedisKeys {
     return `${this.partitionTag(topic, partition)}:stream`;
   }
 
-  /**
-   * The partition's publish window: which event ids were appended idempotently, and as which
-   * entry. This key is its index; the ids live in hashes named
-   * `<this key>:<time bucket>:<hash of the id % the bucket's hash count>` (appendChunk-n.lua
-   * says why and how long they live). Earlier releases kept one key per id,
-   * `:pub:<event id>`.
-   */
-  publishWindow(topic: string, partition: number): string {
-    return `${this.partitionTag(topic, partition)}:pubw`;
+  /** Idempotent-publish marker: event id -> entry id, expiring after the window. */
+  publishMarker(topic: string, partition: number, eventId: string): string {
+    return `${this.partitionTag(topic, partition)}:pub:${eventId}`;
   }
 
   deadLetters(topic: string, partition: number): string {
@@ -135,12 +128,4 @@ export class RedisKeys {
   private partitionTag(topic: string, partition: number): string {
     return `{${this.prefix}:${assertName('topic', topic)}:${partition}}`;
   }
-}
-
-/**
- * Which of a publish window bucket's hashes holds an event id: this hash modulo the bucket's
- * hash count. Every producer must compute the same, or a retry would look in another hash.
- */
-export function publishWindowHash(eventId: string): number {
-  return murmur2(Buffer.from(eventId, 'utf8')) & 0x7fffffff;
 }

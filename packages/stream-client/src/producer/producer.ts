@@ -4,7 +4,7 @@ import { isConnectionError } from '../connection/connection-errors.js';
 import type { RedisClient } from '../connection/redis-connection.js';
 import { ServerClock } from '../connection/server-clock.js';
 import { ConnectionError, InvalidEventError, InvalidOptionError } from '../errors.js';
-import { publishWindowHash, type RedisKeys } from '../keys.js';
+import type { RedisKeys } from '../keys.js';
 import { partitionFor } from '../partitioner.js';
 import { LuaScripts } from '../scripts/lua-scripts.js';
 import { traceSend } from '../telemetry/producer-tracing.js';
@@ -261,13 +261,12 @@ export class Producer {
     try {
       replies = await this.scripts.appendChunk({
         stream,
-        publishWindow: this.keys.publishWindow(topic, partition),
         windowMs: this.options.idempotenceWindowMs,
         trim,
         events: chunk.map((event) => ({
           fields: event.encoded.fields,
-          idempotent: event.idempotent
-            ? { eventId: event.encoded.id, hash: publishWindowHash(event.encoded.id) }
+          marker: event.idempotent
+            ? this.keys.publishMarker(topic, partition, event.encoded.id)
             : undefined,
         })),
       });

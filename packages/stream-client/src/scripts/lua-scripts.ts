@@ -81,27 +81,18 @@ export class LuaScripts {
    */
   async appendChunk(args: {
     stream: string;
-    publishWindow: string;
     windowMs: number;
     trim: [string, string] | undefined;
-    events: ReadonlyArray<{
-      fields: ReadonlyArray<Arg>;
-      /** Set for an idempotent event: its id and publishWindowHash(id). */
-      idempotent: { eventId: string; hash: number } | undefined;
-    }>;
+    events: ReadonlyArray<{ fields: ReadonlyArray<Arg>; marker: string | undefined }>;
   }): Promise<Array<{ entryId: string; duplicate: boolean }>> {
-    const keys: string[] = [args.stream, args.publishWindow];
-    let idempotentCount = 0;
-    for (const event of args.events) if (event.idempotent) idempotentCount++;
-    const argv: Arg[] = [
-      args.windowMs,
-      args.trim?.[0] ?? '',
-      args.trim?.[1] ?? '',
-      idempotentCount,
-    ];
-    for (const { fields, idempotent } of args.events) {
-      if (idempotent === undefined) argv.push(fields.length);
-      else argv.push(-fields.length, idempotent.eventId, idempotent.hash);
+    const keys: string[] = [args.stream];
+    const argv: Arg[] = [args.windowMs, args.trim?.[0] ?? '', args.trim?.[1] ?? ''];
+    for (const { fields, marker } of args.events) {
+      if (marker === undefined) argv.push(fields.length);
+      else {
+        keys.push(marker);
+        argv.push(-fields.length);
+      }
       for (const field of fields) argv.push(field);
     }
     const replies = (await callPreEncoded(this.client, appendChunkScript, keys, argv)) as string[];

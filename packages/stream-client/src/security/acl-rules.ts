@@ -50,11 +50,11 @@ export function aclRules({ role, topic, group, prefix = 'rs' }: AclRulesOptions)
       `~${keys.topicMeta(topic)}`,
       `~${keys.topics()}`,
       partitionKey('stream'),
-      // The publish window (appendChunk-n.lua): a script's declared keys must all be allowed
-      // together, so its index is listed here too; the hash and expiry commands that keep it
-      // and its bucket hashes only in the selector below.
-      partitionKey('pubw'),
-      `(+hgetall +hget +hset +hdel +hincrby +pexpireat ${partitionKey('pubw')} ${partitionKey('pubw:*')})`,
+      // A script's declared keys must all be allowed together, so the markers are listed here
+      // too; the string commands that write them only in the selector below (SET on a stream
+      // key would replace it).
+      partitionKey('pub:*'),
+      `(+get +set ${partitionKey('pub:*')})`,
       // The ingest gateway's per-key rate limits (takeTokens-1.lua): a hash it reads, writes
       // and lets expire; PEXPIRE only there, where losing a key only refills a bucket.
       `~${keys.rateLimitBuckets()}`,
