@@ -135,4 +135,60 @@ describe('chunk append', () => {
       entries.map(([, fields]) => client.codec.decode<{ i: number }>(fields).payload.i),
     ).toEqual(events.map((_, i) => i));
   });
+
+  it('keeps a marker as one integer and answers duplicates with the exact entry id', async () => {
+    const client = await env.client();
+    const topic = uniqueName('chunk');
+    await client.ensureTopic(topic, { partitions: 1 });
+    const producer = client.producer();
+    // Thousands in one chunk: many share a millisecond, so sequences run to several digits.
+    const events = Array.from({ length: 3000 }, (_, i) => ({
+      id: `${topic}-${i}`,
+      type: 't',
+      payload: i,
+    }));
+    const first = await producer.publishMany(topic, events);
+    expect(first.some((r) => !r.entryId.endsWith('-0'))).toBe(true);
+    const again = await producer.publishMany(topic, events);
+    expect(again.map((r) => r.duplicate)).toEqual(events.map(() => true));
+    expect(again.map((r) => r.entryId)).toEqual(first.map((r) => r.entryId));
+    const marker = client.keys.publishMarker(topic, 0, events[0]!.id);
+    expect(await client.redis.object('ENCODING', marker)).toBe('int');
+  });
+
+  it('reads a marker written as a string (earlier releases) as it is', async () => {
+    const client = await env.client();
+    const topic = uniqueName('chunk');
+    await client.ensureTopic(topic, { partitions: 1 });
+    await client.redis.set(
+      client.keys.publishMarker(topic, 0, 'old'),
+      '1700000000000-12',
+      'PX',
+      60_000,
+    );
+    const result = await client.producer().publish(topic, { id: 'old', type: 't', payload: 1 });
+    expect(result).toMatchObject({ duplicate: true, entryId: '1700000000000-12' });
+    expect(await client.redis.xlen(client.keys.partitionStream(topic, 0))).toBe(0);
+  });
+
+  it('remembers an id for the window, then appends it again', async () => {
+    const client = await env.client();
+    const topic = uniqueName('chunk');
+    await client.ensureTopic(topic, { partitions: 2 });
+    const producer = client.producer({ idempotenceWindowMs: 1000 });
+    const event = { id: uniqueName('event'), type: 't', key: 'k', payload: 1 };
+    const startedAt = Date.now();
+    const first = await producer.publish(topic, event);
+    while (Date.now() - startedAt < 800) {
+      expect(await producer.publish(topic, event)).toMatchObject({
+        duplicate: true,
+        entryId: first.entryId,
+      });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const later = await producer.publish(topic, event);
+    expect(later.duplicate).toBe(false);
+    expect(later.entryId).not.toBe(first.entryId);
+  });
 });

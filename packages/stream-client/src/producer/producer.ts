@@ -197,7 +197,9 @@ export class Producer {
     // One script call per partition and chunk (all its keys share the partition's hash slot,
     // which Redis Cluster requires); partitions are appended concurrently, a partition's
     // chunks one after another, so a failed chunk stops the ones after it (key order).
-    await Promise.all(
+    // Every partition settles before the call does: a caller that sees the rejection knows
+    // nothing more is being appended for it.
+    const outcomes = await Promise.allSettled(
       [...byPartition].map(async ([partition, events]) => {
         const stream = this.keys.partitionStream(info.name, partition);
         for (const chunk of this.chunksOf(events)) {
@@ -205,6 +207,7 @@ export class Producer {
         }
       }),
     );
+    for (const outcome of outcomes) if (outcome.status === 'rejected') throw outcome.reason;
     return results;
   }
 

@@ -15,6 +15,12 @@
   Returns one reply per event, in order: the new entry id, or for an idempotent event whose
   id was already appended within the window, '=' followed by the first append's entry id
   (entry ids are digits and a dash, so the prefix cannot be confused with one).
+
+  A marker holds its entry id as one integer, milliseconds then the sequence in six digits
+  ('1796126089916-7' -> 1796126089916000007): Redis keeps a value that parses as a 64-bit
+  integer inside the key's object, with no string of its own, about 30 bytes less per marker.
+  Ids that do not fit (not 13 digits of milliseconds, or a sequence of a million or more) and
+  markers written before stay strings, read as they are.
 ]]
 local stream = KEYS[1]
 local window = ARGV[1]
@@ -23,6 +29,19 @@ local threshold = ARGV[3]
 local call = redis.call
 local unpack = unpack
 local argv = ARGV
+
+local function packed(entryId)
+  local ms, seq = string.match(entryId, '^(%d+)-(%d+)$')
+  if ms and #ms == 13 and #seq <= 6 then return ms .. string.rep('0', 6 - #seq) .. seq end
+  return entryId
+end
+
+local function unpacked(marker)
+  if #marker == 19 and not string.find(marker, '-', 1, true) then
+    return string.sub(marker, 1, 13) .. '-' .. tonumber(string.sub(marker, 14))
+  end
+  return marker
+end
 
 local replies = {}
 local n = 0
@@ -47,7 +66,7 @@ while i <= last do
     nextMarker = nextMarker + 1
     local existing = call('GET', marker)
     if existing then
-      replies[n] = '=' .. existing
+      replies[n] = '=' .. unpacked(existing)
     else
       local id
       if strategy == '' then
@@ -55,7 +74,7 @@ while i <= last do
       else
         id = call('XADD', stream, strategy, '~', threshold, '*', unpack(argv, from, i - 1))
       end
-      call('SET', marker, id, 'PX', window)
+      call('SET', marker, packed(id), 'PX', window)
       replies[n] = id
     end
   end

@@ -88,6 +88,8 @@ export class LuaScripts {
     const keys: string[] = [args.stream];
     const argv: Arg[] = [args.windowMs, args.trim?.[0] ?? '', args.trim?.[1] ?? ''];
     for (const { fields, marker } of args.events) {
+      // The count's sign marks idempotence: an event without fields would read as neither.
+      if (fields.length === 0) throw new Error('appendChunk: an event has no fields');
       if (marker === undefined) argv.push(fields.length);
       else {
         keys.push(marker);
