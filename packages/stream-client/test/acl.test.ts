@@ -147,3 +147,24 @@ describe('least-privilege ACL users', () => {
     },
   );
 });
+
+describe('docs/security.md', () => {
+  it('shows exactly the rules aclRules returns for topic orders and group order-workers', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const doc = await readFile(new URL('../../../docs/security.md', import.meta.url), 'utf8');
+    const commands = [...doc.matchAll(/ACL SETUSER (\S+) reset on >\S+ ((?:[^\n]*\\\n)*[^\n]*)/g)];
+    const shown = new Map(
+      commands.map(([, user, rules]) => [
+        user,
+        rules!
+          .replace(/\\\n/g, ' ')
+          .match(/"[^"]*"|\S+/g)!
+          .map((token) => token.replace(/^"|"$/g, '')),
+      ]),
+    );
+    expect(shown.get('orders-producer')).toEqual(aclRules({ role: 'producer', topic: 'orders' }));
+    expect(shown.get('order-workers')).toEqual(
+      aclRules({ role: 'consumer', topic: 'orders', group: 'order-workers' }),
+    );
+  });
+});
