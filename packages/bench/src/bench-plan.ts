@@ -98,7 +98,7 @@ const QUICK: BenchPlan = {
     masters: 3,
     events: 20_000,
     rounds: 1,
-    latency: { warmupMs: 1000, durationMs: 2000 },
+    latency: { warmupMs: 2000, durationMs: 2000 },
   },
 };
 

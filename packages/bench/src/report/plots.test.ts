@@ -47,7 +47,7 @@ describe('lineChart and barChart', () => {
     expect(svg).not.toMatch(/<script|href=/);
     expect(svg.match(/<path /g)).toHaveLength(2);
     expect(svg.match(/<circle /g)).toHaveLength(5);
-    expect(svg).toContain('CPU &#60;per&#62; event');
+    expect(svg).toContain('<title>CPU &#60;per&#62; event</title>');
     expect(svg).toContain('Redis &#38; co');
     // The gap at the missing value breaks the line: the second path starts twice (M ... M).
     const second = /<path d="([^"]+)" fill="none" stroke="#d62728"/.exec(svg)![1]!;

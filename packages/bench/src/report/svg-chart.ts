@@ -114,7 +114,8 @@ function chart(spec: ChartSpec, marks: (plot: Plot) => string): string {
       return `<rect x="${right + 15}" y="${y - 6}" width="12" height="12" fill="${COLORS[s % COLORS.length]}"/><text x="${right + 32}" y="${y}" dominant-baseline="middle">${escapeXml(series.name)}</text>`;
     })
     .join('\n');
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="sans-serif" font-size="12">
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="sans-serif" font-size="12" role="img">
+<title>${escapeXml(spec.title)}</title>
 <rect width="${WIDTH}" height="${HEIGHT}" fill="#fff"/>
 <text x="${WIDTH / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(spec.title)}</text>
 ${grid}
@@ -145,7 +146,7 @@ export function niceTicks(min: number, max: number, count = 5): number[] {
 
 function formatTick(value: number): string {
   if (Math.abs(value) >= 1e6) return `${Number((value / 1e6).toPrecision(3))}M`;
-  if (Math.abs(value) >= 1e4) return `${Number((value / 1e3).toPrecision(3))}k`;
+  if (Math.abs(value) >= 1e3) return `${Number((value / 1e3).toPrecision(3))}k`;
   return String(Number(value.toPrecision(3)));
 }
 

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { SHARED_SETTINGS } from '../bench-plan.js';
+import { benchPlan, SHARED_SETTINGS } from '../bench-plan.js';
 import { commandRates } from '../bench-redis.js';
 import type { BenchRow } from '../report/bench-row.js';
 import { balancedAssignment, waitFor } from '../runner/consume-run.js';
@@ -51,6 +51,12 @@ export async function replicasScenario(context: BenchContext): Promise<BenchRow[
   for (const replicas of counts) {
     const measured = await measureReplicas(context, replicas, partitions, idleMs);
     const row = replicasRow(measured);
+    if (context.plan.mode === 'quick') {
+      const full = benchPlan(false).replicas;
+      row.notes = [
+        `quick run: ${counts.join('/')} replicas, ${idleMs / 1000} s idle (full run: ${full.counts.join('/')}, ${full.idleMs / 1000} s)`,
+      ];
+    }
     context.progress.log(
       `replicas ${replicas}: Redis ${row.redisCpuMsPerSec!.toFixed(2)} ms CPU/s, ${row.redisCallsPerSec!.toFixed(0)} commands/s, replicas ${row.clientCpuMsPerSec!.toFixed(1)} ms CPU/s; assigned ${measured.assignMs.toFixed(0)} ms after spawn (${measured.rebalanceMs.toFixed(0)} ms after the last subscribed), handover ${measured.handoverMs === null ? '-' : `${measured.handoverMs.toFixed(0)} ms`}`,
     );
