@@ -46,7 +46,14 @@ export interface BenchPlan {
    * Scale rows (issue 19). partitions: consume-key over more partitions, same events, plus
    * a memory probe of the topic and its groups at each count.
    */
-  partitions: { events: number; rounds: number; counts: number[]; markers: number };
+  partitions: {
+    events: number;
+    rounds: number;
+    counts: number[];
+    markers: number;
+    /** The same counts at one fixed rate: one producer, one consumer, like the latency run. */
+    paced: { ratePerSec: number; warmupMs: number; durationMs: number };
+  };
   /** Idle replica processes of one ordered group: Redis CPU per second, rebalance times. */
   replicas: { counts: number[]; partitions: number; idleMs: number };
   /** Produce and consume at each payload size; events = min(events, maxBytes / size). */
@@ -68,7 +75,13 @@ const FULL: BenchPlan = {
   latency: { ratePerSec: 5000, warmupMs: 2000, durationMs: 10_000, rounds: 3 },
   codec: { rounds: 9, iterations: 50_000 },
   ingestHttp: { events: 100_000, rounds: 3 },
-  partitions: { events: 60_000, rounds: 2, counts: [8, 64, 512], markers: 1000 },
+  partitions: {
+    events: 60_000,
+    rounds: 2,
+    counts: [8, 64, 512],
+    markers: 1000,
+    paced: { ratePerSec: 5000, warmupMs: 2000, durationMs: 5000 },
+  },
   replicas: { counts: [1, 8, 32], partitions: 64, idleMs: 10_000 },
   payload: { sizes: [200, 4096, 65_536], events: 50_000, maxBytes: 128 * 2 ** 20, rounds: 2 },
   cluster: {
@@ -91,7 +104,13 @@ const QUICK: BenchPlan = {
   latency: { ratePerSec: 5000, warmupMs: 1000, durationMs: 3000, rounds: 1 },
   codec: { rounds: 5, iterations: 10_000 },
   ingestHttp: { events: 20_000, rounds: 3 },
-  partitions: { events: 20_000, rounds: 1, counts: [8, 64, 512], markers: 500 },
+  partitions: {
+    events: 20_000,
+    rounds: 1,
+    counts: [8, 64, 512],
+    markers: 500,
+    paced: { ratePerSec: 5000, warmupMs: 2000, durationMs: 2000 },
+  },
   replicas: { counts: [1, 4, 8], partitions: 64, idleMs: 3000 },
   payload: { sizes: [200, 4096, 65_536], events: 10_000, maxBytes: 64 * 2 ** 20, rounds: 1 },
   cluster: {

@@ -84,8 +84,9 @@ describe('plotsFor', () => {
   it('plots each scale row group this run measured, and nothing for the others', () => {
     expect(plotsFor([row('produce')])).toEqual([]);
     const rows = [
-      row('partitions', { partitions: 8, cpuUsPerEvent: 30, redisCpuUsPerEvent: 5 }),
-      row('partitions', { partitions: 64, cpuUsPerEvent: 40, redisCpuUsPerEvent: 6 }),
+      row('partitions', { partitions: 8, cpuUsPerEvent: 30, redisCpuUsPerEvent: 5, memory: {} }),
+      row('partitions', { partitions: 64, cpuUsPerEvent: 40, redisCpuUsPerEvent: 6, memory: {} }),
+      row('partitions', { partitions: 64, cpuUsPerEvent: 77, redisCpuUsPerEvent: 9, p99Ms: 3 }),
       row('replicas', { replicas: 1, partitions: 64, redisCpuMsPerSec: 5, assignMs: 300 }),
       row('payload', { variant: 'produce 200 B', mbPerSec: 10 }),
       row('payload', { system: 'ioredis-raw', variant: 'produce 200 B', mbPerSec: 12 }),
@@ -97,6 +98,7 @@ describe('plotsFor', () => {
     expect(plots.map((plot) => plot.file)).toEqual([
       'partitions-cpu.svg',
       'partitions-throughput.svg',
+      'partitions-latency.svg',
       'partitions-memory.svg',
       'replicas-idle-cpu.svg',
       'replicas-rebalance.svg',
@@ -105,6 +107,9 @@ describe('plotsFor', () => {
       'cluster-throughput.svg',
       'cluster-latency.svg',
     ]);
+    const cpu = plots.find((plot) => plot.file === 'partitions-cpu.svg')!.svg;
+    // Two burst series of two points, two paced series of one point (8 was not paced here).
+    expect(cpu.match(/<circle /g)).toHaveLength(6);
     const payload = plots.find((plot) => plot.file === 'payload-mbps.svg')!.svg;
     for (const name of ['redstream produce', 'ioredis-raw produce', 'redstream consume'])
       expect(payload).toContain(`>${name}</text>`);

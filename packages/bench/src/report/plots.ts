@@ -21,9 +21,13 @@ export function plotsFor(rows: readonly BenchRow[]): Plot[] {
 }
 
 function partitionPlots(rows: readonly BenchRow[]): Plot[] {
-  const group = rows.filter((row) => row.scenario === 'partitions' && row.partitions);
+  // The burst rows carry the memory probe; the paced rows (a fixed rate) a latency.
+  const group = rows.filter((row) => row.scenario === 'partitions' && row.memory);
   if (group.length === 0) return [];
   const categories = group.map((row) => String(row.partitions));
+  const paced = group.map((row) =>
+    rows.find((r) => r.scenario === 'partitions' && !r.memory && r.partitions === row.partitions),
+  );
   const memory = (name: string) => ({
     name,
     values: group.map((row) => row.memory?.[MEMORY_FIELDS[name]!] ?? null),
@@ -33,12 +37,14 @@ function partitionPlots(rows: readonly BenchRow[]): Plot[] {
       file: 'partitions-cpu.svg',
       svg: lineChart({
         title: 'consume-key: CPU per event by partition count',
-        xLabel: 'partitions (same events, 1 consumer)',
+        xLabel: 'partitions (1 consumer)',
         yLabel: 'us of CPU per event',
         categories,
         series: [
-          { name: 'consumer', values: group.map((row) => row.cpuUsPerEvent ?? null) },
-          { name: 'Redis', values: group.map((row) => row.redisCpuUsPerEvent ?? null) },
+          { name: 'consumer, burst', values: group.map((row) => row.cpuUsPerEvent ?? null) },
+          { name: 'Redis, burst', values: group.map((row) => row.redisCpuUsPerEvent ?? null) },
+          { name: 'consumer, 5,000/s', values: paced.map((row) => row?.cpuUsPerEvent ?? null) },
+          { name: 'Redis, 5,000/s', values: paced.map((row) => row?.redisCpuUsPerEvent ?? null) },
         ],
       }),
     },
@@ -50,6 +56,19 @@ function partitionPlots(rows: readonly BenchRow[]): Plot[] {
         yLabel: 'events/s',
         categories,
         series: [{ name: 'redstream', values: group.map((row) => row.eventsPerSec) }],
+      }),
+    },
+    {
+      file: 'partitions-latency.svg',
+      svg: lineChart({
+        title: 'consume-key at 5,000 events/s: latency by partition count',
+        xLabel: 'partitions (1 producer, 1 consumer)',
+        yLabel: 'ms, publish to handler start',
+        categories,
+        series: [
+          { name: 'p50', values: paced.map((row) => row?.p50Ms ?? null) },
+          { name: 'p99', values: paced.map((row) => row?.p99Ms ?? null) },
+        ],
       }),
     },
     {

@@ -11,7 +11,19 @@ export interface LatencyRunOutcome {
   /** Events published per second, as achieved. */
   achievedRate: number;
   peakRssMb: number;
+  /** The consumer's CPU from go until it caught up, per event published, microseconds. */
+  consumerCpuUsPerEvent: number;
+  /** Redis CPU over the same time (the producer's appends included), per event. */
+  redisCpuUsPerEvent: number;
   notes: string[];
+}
+
+/** A latency run other than the default one partition, ordering none (partitions rows). */
+export interface LatencyRunOptions {
+  ordering?: 'none' | 'key';
+  partitions?: number;
+  heartbeatIntervalMs?: number;
+  sessionTimeoutMs?: number;
 }
 
 const TOPIC = 'latency';
@@ -29,11 +41,14 @@ export async function runLatencyRound(
   context: BenchContext,
   system: WorkerSystem,
   label: string,
+  options: LatencyRunOptions = {},
 ): Promise<LatencyRunOutcome> {
   const { redis, plan } = context;
   const { ratePerSec, warmupMs, durationMs } = plan.latency;
+  const partitions = options.partitions ?? 1;
+  const ordering = options.ordering ?? 'none';
   await redis.flush();
-  const common = { ...serverOf(redis), topic: TOPIC, partitions: 1 };
+  const common = { ...serverOf(redis), topic: TOPIC, partitions };
   const consumer = WorkerProcess.start(
     system,
     {
@@ -41,12 +56,18 @@ export async function runLatencyRound(
       ...common,
       group: GROUP,
       consumer: 'consumer-1',
-      ordering: 'none',
+      ordering,
       readBatch: SHARED_SETTINGS.readBatch,
       concurrency: SHARED_SETTINGS.concurrency,
       maxInFlight: 2 * SHARED_SETTINGS.readBatch,
       blockMs: SHARED_SETTINGS.blockMs,
       latencyFromSequence: Math.round((ratePerSec * warmupMs) / 1000),
+      ...(options.heartbeatIntervalMs !== undefined
+        ? { heartbeatIntervalMs: options.heartbeatIntervalMs }
+        : {}),
+      ...(options.sessionTimeoutMs !== undefined
+        ? { sessionTimeoutMs: options.sessionTimeoutMs }
+        : {}),
     },
     { label: `${label} consumer`, profileDir: context.profileDir },
   );
@@ -63,16 +84,26 @@ export async function runLatencyRound(
   );
   try {
     let handled = 0;
+    let owned = 0;
     consumer.onProgress((message) => {
       handled = message.handled;
+      owned = message.owned?.length ?? 0;
     });
     await Promise.all([consumer.waitReady(SETUP_TIMEOUT_MS), producer.waitReady(SETUP_TIMEOUT_MS)]);
+    if (ordering === 'key')
+      await waitFor(
+        () => owned === partitions,
+        SETUP_TIMEOUT_MS,
+        `${label}: the consumer owning ${partitions} partitions`,
+      );
+    const redisCpuBefore = await redis.cpuSeconds();
     consumer.send({ kind: 'go' });
     producer.send({ kind: 'go' });
     const produced = await producer.result<RateProduceResult>(
       SETUP_TIMEOUT_MS + warmupMs + durationMs,
     );
     await waitFor(() => handled >= produced.sent, DRAIN_TIMEOUT_MS, `${label}: consumer caught up`);
+    const redisCpu = (await redis.cpuSeconds()) - redisCpuBefore;
     consumer.send({ kind: 'stop' });
     const consumed = await consumer.result<ConsumeResult>(SETUP_TIMEOUT_MS);
     await Promise.all([consumer.exit(), producer.exit()]);
@@ -85,6 +116,8 @@ export async function runLatencyRound(
       latency: consumed.latency,
       achievedRate: produced.sent / (produced.elapsedMs / 1000),
       peakRssMb: consumed.peakRssMb,
+      consumerCpuUsPerEvent: (consumed.cpuMs * 1000) / produced.sent,
+      redisCpuUsPerEvent: (redisCpu * 1e6) / produced.sent,
       notes,
     };
   } finally {

@@ -4,10 +4,11 @@ import { SHARED_SETTINGS } from '../bench-plan.js';
 import { formatRate } from '../progress.js';
 import type { BenchRow } from '../report/bench-row.js';
 import { runConsumeRound, waitFor } from '../runner/consume-run.js';
+import { type LatencyRunOutcome, runLatencyRound } from '../runner/latency-run.js';
 import type { ConsumeResult } from '../runner/protocol.js';
 import { type KeyMemory, keyMemory, usedMemory } from '../runner/redis-memory.js';
 import { WorkerProcess } from '../runner/worker-process.js';
-import { medianRecord } from '../stats.js';
+import { median, medianRecord } from '../stats.js';
 import type { BenchContext } from './bench-context.js';
 import { CONSUME_KEY, consumeRow, noteText } from './consume.js';
 import { runInterleaved } from './interleave.js';
@@ -50,6 +51,30 @@ export async function partitionsScenario(context: BenchContext): Promise<BenchRo
     );
     return outcome;
   });
+  const { paced } = context.plan.partitions;
+  const pacedContext: BenchContext = {
+    ...context,
+    plan: { ...context.plan, latency: { ...context.plan.latency, ...paced } },
+  };
+  const pacedSamples = await runInterleaved(variants, rounds, async (variant, round) => {
+    const partitions = Number.parseInt(variant, 10);
+    const outcome = await runLatencyRound(
+      pacedContext,
+      'redstream',
+      `partitions paced ${variant}`,
+      {
+        ordering: 'key',
+        partitions,
+        heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS,
+        sessionTimeoutMs: SESSION_TIMEOUT_MS,
+      },
+    );
+    context.progress.log(
+      `partitions paced round ${round}/${rounds} ${variant} at ${formatRate(paced.ratePerSec)}/s: p99 ${outcome.latency.p99Ms.toFixed(2)} ms, consumer CPU ${outcome.consumerCpuUsPerEvent.toFixed(1)} us/event, Redis ${outcome.redisCpuUsPerEvent.toFixed(1)} (producer's appends included)${noteText(outcome)}`,
+    );
+    return outcome;
+  });
+
   const rows: BenchRow[] = [];
   for (const variant of variants) {
     const partitions = Number.parseInt(variant, 10);
@@ -70,7 +95,51 @@ export async function partitionsScenario(context: BenchContext): Promise<BenchRo
       memory,
     });
   }
+  for (const variant of variants)
+    rows.push(
+      pacedRow(
+        variant,
+        pacedSamples.get(variant)!,
+        paced.ratePerSec,
+        paced.warmupMs + paced.durationMs,
+      ),
+    );
   return rows;
+}
+
+/** A partition count at the fixed rate: medians over rounds (p50/p99 of the median-p99 round). */
+export function pacedRow(
+  variant: string,
+  outcomes: readonly LatencyRunOutcome[],
+  ratePerSec: number,
+  totalMs: number,
+): BenchRow {
+  const middle = [...outcomes].sort((a, b) => a.latency.p99Ms - b.latency.p99Ms)[
+    (outcomes.length - 1) >> 1
+  ]!;
+  const notes = [...new Set(outcomes.flatMap((outcome) => outcome.notes))];
+  return {
+    scenario: 'partitions',
+    system: 'redstream',
+    events: Math.round((ratePerSec * totalMs) / 1000),
+    eventsPerSec: median(outcomes.map((outcome) => outcome.achievedRate)),
+    p50Ms: middle.latency.p50Ms,
+    p99Ms: middle.latency.p99Ms,
+    peakRssMb: Math.max(...outcomes.map((outcome) => outcome.peakRssMb)),
+    variant: `key, ${variant}, ${formatRate(ratePerSec)}/s`,
+    ordering: 'key',
+    consumers: 1,
+    partitions: Number.parseInt(variant, 10),
+    cpuUsPerEvent: median(outcomes.map((outcome) => outcome.consumerCpuUsPerEvent)),
+    redisCpuUsPerEvent: median(outcomes.map((outcome) => outcome.redisCpuUsPerEvent)),
+    maxMs: middle.latency.maxMs,
+    rounds: outcomes.length,
+    samples: outcomes.map((outcome) => outcome.achievedRate),
+    notes: [
+      "one event at a time at a fixed rate; Redis us/ev includes the producer's appends",
+      ...notes,
+    ],
+  };
 }
 
 interface UsedMemory {

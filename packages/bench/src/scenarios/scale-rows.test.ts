@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { BenchRow } from '../report/bench-row.js';
 import { addThroughputRatios } from '../report/targets.js';
 import { addClusterRatios, clusterRow } from './cluster.js';
-import { memoryFacts } from './partitions.js';
+import { memoryFacts, pacedRow } from './partitions.js';
 import { formatBytes, payloadBatches, payloadEvents } from './payload.js';
 import { replicasRow } from './replicas.js';
 
@@ -24,6 +24,39 @@ describe('partitions: memoryFacts', () => {
       publishMarkerPerEvent: 136,
       doneMarkerPerEvent: 60,
     });
+  });
+});
+
+describe('partitions: pacedRow', () => {
+  it('takes the median rate and CPU, and the percentiles of the median-p99 round', () => {
+    const outcome = (p99Ms: number, cpu: number) => ({
+      latency: { count: 100, p50Ms: p99Ms / 10, p99Ms, maxMs: p99Ms * 2 },
+      achievedRate: 4990 + p99Ms,
+      peakRssMb: 100 + p99Ms,
+      consumerCpuUsPerEvent: cpu,
+      redisCpuUsPerEvent: cpu / 10,
+      notes: [],
+    });
+    const row = pacedRow(
+      '64 partitions',
+      [outcome(9, 40), outcome(3, 20), outcome(5, 30)],
+      5000,
+      7000,
+    );
+    expect(row).toMatchObject({
+      scenario: 'partitions',
+      variant: 'key, 64 partitions, 5,000/s',
+      partitions: 64,
+      events: 35_000,
+      eventsPerSec: 4995,
+      p50Ms: 0.5,
+      p99Ms: 5,
+      maxMs: 10,
+      peakRssMb: 109,
+      cpuUsPerEvent: 30,
+      redisCpuUsPerEvent: 3,
+    });
+    expect(row.memory).toBeUndefined();
   });
 });
 
