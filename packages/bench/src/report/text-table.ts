@@ -78,6 +78,8 @@ export function scaleFacts(row: BenchRow): string[] {
   const reads = row.redisCallsPerEvent?.xreadgroup;
   if (row.scenario === 'partitions' && reads)
     parts.push(`${(1 / reads).toFixed(1)} events per XREADGROUP`);
+  if (row.scenario === 'partitions' && row.redisCallsPerEvent && !row.memory)
+    parts.push(`Redis calls/event: ${topCommands(row.redisCallsPerEvent, 4, '')}`);
   const memory = row.memory;
   if (memory) {
     const bytes = (name: string) =>
@@ -98,10 +100,10 @@ function fixed(value: number | null, digits: number): string {
 }
 
 /** `xreadgroup 120, evalsha 64`: the `count` commands with the most calls, rounded. */
-export function topCommands(rates: Record<string, number>, count: number): string {
+export function topCommands(rates: Record<string, number>, count: number, unit = '/s'): string {
   return Object.entries(rates)
     .sort((a, b) => b[1] - a[1])
     .slice(0, count)
-    .map(([name, rate]) => `${name} ${rate.toFixed(0)}/s`)
+    .map(([name, rate]) => `${name} ${unit ? rate.toFixed(0) : rate.toFixed(2)}${unit}`)
     .join(', ');
 }

@@ -1,5 +1,5 @@
 import { SHARED_SETTINGS } from '../bench-plan.js';
-import { serverOf } from '../bench-redis.js';
+import { commandRates, serverOf } from '../bench-redis.js';
 import type { BenchContext } from '../scenarios/bench-context.js';
 import type { LatencySummary } from '../stats.js';
 import { waitFor } from './consume-run.js';
@@ -15,6 +15,8 @@ export interface LatencyRunOutcome {
   consumerCpuUsPerEvent: number;
   /** Redis CPU over the same time (the producer's appends included), per event. */
   redisCpuUsPerEvent: number;
+  /** Redis calls per event published by command, over the same time (INFO commandstats). */
+  redisCallsPerEvent: Record<string, number>;
   notes: string[];
 }
 
@@ -96,6 +98,7 @@ export async function runLatencyRound(
         SETUP_TIMEOUT_MS,
         `${label}: the consumer owning ${partitions} partitions`,
       );
+    const callsBefore = await redis.commandCalls();
     const redisCpuBefore = await redis.cpuSeconds();
     consumer.send({ kind: 'go' });
     producer.send({ kind: 'go' });
@@ -104,6 +107,7 @@ export async function runLatencyRound(
     );
     await waitFor(() => handled >= produced.sent, DRAIN_TIMEOUT_MS, `${label}: consumer caught up`);
     const redisCpu = (await redis.cpuSeconds()) - redisCpuBefore;
+    const callsAfter = await redis.commandCalls();
     consumer.send({ kind: 'stop' });
     const consumed = await consumer.result<ConsumeResult>(SETUP_TIMEOUT_MS);
     await Promise.all([consumer.exit(), producer.exit()]);
@@ -118,6 +122,7 @@ export async function runLatencyRound(
       peakRssMb: consumed.peakRssMb,
       consumerCpuUsPerEvent: (consumed.cpuMs * 1000) / produced.sent,
       redisCpuUsPerEvent: (redisCpu * 1e6) / produced.sent,
+      redisCallsPerEvent: commandRates(callsBefore, callsAfter, produced.sent),
       notes,
     };
   } finally {

@@ -133,6 +133,7 @@ export function pacedRow(
     cpuUsPerEvent: median(outcomes.map((outcome) => outcome.consumerCpuUsPerEvent)),
     redisCpuUsPerEvent: median(outcomes.map((outcome) => outcome.redisCpuUsPerEvent)),
     maxMs: middle.latency.maxMs,
+    redisCallsPerEvent: medianRecord(outcomes.map((outcome) => outcome.redisCallsPerEvent)),
     rounds: outcomes.length,
     samples: outcomes.map((outcome) => outcome.achievedRate),
     notes: [

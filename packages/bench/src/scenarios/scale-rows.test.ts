@@ -35,6 +35,7 @@ describe('partitions: pacedRow', () => {
       peakRssMb: 100 + p99Ms,
       consumerCpuUsPerEvent: cpu,
       redisCpuUsPerEvent: cpu / 10,
+      redisCallsPerEvent: { xadd: 1, xreadgroup: cpu / 40 },
       notes: [],
     });
     const row = pacedRow(
@@ -55,6 +56,7 @@ describe('partitions: pacedRow', () => {
       peakRssMb: 109,
       cpuUsPerEvent: 30,
       redisCpuUsPerEvent: 3,
+      redisCallsPerEvent: { xadd: 1, xreadgroup: 0.75 },
     });
     expect(row.memory).toBeUndefined();
   });
