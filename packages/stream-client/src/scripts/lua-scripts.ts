@@ -46,6 +46,11 @@ if (!appendChunkSource) throw new Error(`Lua script appendChunk-n.lua is missing
 /** The producer's chunk append, sent pre-encoded (resp-command.ts says why). */
 const appendChunkScript = new PreEncodedScript(appendChunkSource.lua);
 
+const settleFencedSource = sources.find((source) => source.command === 'rsSettleFenced');
+if (!settleFencedSource) throw new Error(`Lua script settleFenced-3.lua is missing in ${here}`);
+/** The ordered consumer's acks and run counts of a tick, sent pre-encoded (one per partition and tick). */
+const settleFencedScript = new PreEncodedScript(settleFencedSource.lua);
+
 const registered = new WeakSet<RedisClient>();
 
 export function registerScripts(client: RedisClient): void {
@@ -147,16 +152,15 @@ export class LuaScripts {
     /** entry id, run count, ... (0 deletes the count) */
     runCounts: Arg[];
   }): Promise<number> {
-    return this.call('rsSettleFenced', [
-      args.stream,
-      args.lease,
-      args.runs,
-      args.expectedLease,
-      args.group,
-      args.ackIds.length,
-      ...args.ackIds,
-      ...args.runCounts,
-    ]) as Promise<number>;
+    const argv: Arg[] = [args.expectedLease, args.group, args.ackIds.length];
+    for (const id of args.ackIds) argv.push(id);
+    for (const value of args.runCounts) argv.push(value);
+    return callPreEncoded(
+      this.client,
+      settleFencedScript,
+      [args.stream, args.lease, args.runs],
+      argv,
+    ) as Promise<number>;
   }
 
   deadLetter(args: {
