@@ -116,7 +116,9 @@ describe('chunk append', () => {
     const client = await env.client();
     const topic = uniqueName('chunk');
     await client.ensureTopic(topic, { partitions: 1 });
+    // With ids: events that need a marker go through the script, however large.
     const events = Array.from({ length: 30 }, (_, i) => ({
+      id: `${topic}-${i}`,
       type: 't',
       key: 'k',
       payload: { i, fill: 'x'.repeat(900_000) },
@@ -190,5 +192,42 @@ describe('chunk append', () => {
     const later = await producer.publish(topic, event);
     expect(later.duplicate).toBe(false);
     expect(later.entryId).not.toBe(first.entryId);
+  });
+
+  it('appends large events by plain XADD between script chunks, keeping key order and results', async () => {
+    const client = await env.client();
+    const topic = uniqueName('chunk');
+    await client.ensureTopic(topic, { partitions: 2 });
+    const events = Array.from({ length: 60 }, (_, i) => ({
+      type: 't',
+      key: `k${i % 3}`,
+      // Runs of small and large (> 2 KiB, no marker) events, and a large one with an id.
+      payload: { i, fill: Math.floor(i / 4) % 2 === 0 ? '' : 'y'.repeat(5000) },
+      ...(i === 30 ? { id: `${topic}-large` } : {}),
+    }));
+    const results = await client.producer().publishMany(topic, events);
+    for (const [i, result] of results.entries()) {
+      const [[, fields]] = (await client.redis.xrange(
+        client.keys.partitionStream(topic, result.partition),
+        result.entryId,
+        result.entryId,
+      )) as [[string, string[]]];
+      expect(client.codec.decode<{ i: number }>(fields).payload.i).toBe(i);
+    }
+    const again = await client.producer().publish(topic, events[30]!);
+    expect(again).toMatchObject({ duplicate: true, entryId: results[30]!.entryId });
+    for (let partition = 0; partition < 2; partition++) {
+      const entries = await client.redis.xrange(
+        client.keys.partitionStream(topic, partition),
+        '-',
+        '+',
+      );
+      const byKey = new Map<string, number[]>();
+      for (const [, fields] of entries) {
+        const event = client.codec.decode<{ i: number }>(fields);
+        byKey.set(event.key!, [...(byKey.get(event.key!) ?? []), event.payload.i]);
+      }
+      for (const list of byKey.values()) expect(list).toEqual([...list].sort((a, b) => a - b));
+    }
   });
 });
