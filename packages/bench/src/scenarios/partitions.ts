@@ -25,7 +25,9 @@ const SETUP_TIMEOUT_MS = 120_000;
 /**
  * partitions: consume-key (one redstream consumer, ordering key) over 8, 64 and 512
  * partitions, the same N events and keys each time: events/s and CPU per event (client and
- * Redis) should stay flat. After the rounds, a memory probe per count: Redis `used_memory`
+ * Redis) should stay flat. Then the same counts at one fixed rate (one producer publishing one
+ * event at a time, one consumer: the latency run with ordering key), for CPU per event and
+ * latency at the same event rate. Last, a memory probe per count: Redis `used_memory`
  * before and after the topic and an idle group, MEMORY USAGE of every key by kind (streams,
  * leases, epochs, members), then the markers of idempotent publishes and of an
  * effectively-once group per event.
