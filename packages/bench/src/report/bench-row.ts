@@ -22,6 +22,8 @@ export interface BenchRow {
    */
   cpuUsPerEvent?: number;
   redisCpuUsPerEvent?: number;
+  /** produce: Redis used_memory grown per event appended (stream entry, markers), bytes. */
+  redisBytesPerEvent?: number;
   /** Latency: the largest publish-to-handler time of the median round. */
   maxMs?: number | null;
   rounds: number;

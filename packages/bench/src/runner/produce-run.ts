@@ -2,6 +2,7 @@ import { SHARED_SETTINGS } from '../bench-plan.js';
 import { commandRates, serverOf } from '../bench-redis.js';
 import type { BenchContext } from '../scenarios/bench-context.js';
 import type { ProduceResult, WorkerSystem } from './protocol.js';
+import { usedMemory } from './redis-memory.js';
 import { WorkerProcess } from './worker-process.js';
 
 export interface ProduceRunSpec {
@@ -13,6 +14,8 @@ export interface ProduceRunSpec {
   /** Payload size of the events (default: the ~200-byte order). */
   payloadBytes?: number;
   topic?: string;
+  /** Events carry ids of their own (redstream: idempotent publish, a marker per event). */
+  explicitIds?: boolean;
   label: string;
 }
 
@@ -25,6 +28,8 @@ export interface ProduceRunOutcome {
   redisCpuUsPerEvent: number;
   /** Redis calls per event by command (INFO commandstats). */
   redisCallsPerEvent: Record<string, number>;
+  /** Redis used_memory after the run minus before it (after the flush), per event, bytes. */
+  redisBytesPerEvent: number;
 }
 
 /** One produce run: flush, then one producer process appends N events in batches, timed. */
@@ -34,6 +39,7 @@ export async function runProduceRound(
 ): Promise<ProduceRunOutcome> {
   const { redis } = context;
   await redis.flush();
+  const memoryBefore = await usedMemory(redis.admin);
   const callsBefore = await redis.commandCalls();
   const redisCpuBefore = await redis.cpuSeconds();
   const worker = WorkerProcess.start(
@@ -47,6 +53,7 @@ export async function runProduceRound(
       partitions: spec.partitions,
       distinctKeys: SHARED_SETTINGS.distinctKeys,
       ...(spec.payloadBytes !== undefined ? { payloadBytes: spec.payloadBytes } : {}),
+      ...(spec.explicitIds ? { explicitIds: true } : {}),
     },
     { label: spec.label, profileDir: context.profileDir },
   );
@@ -59,5 +66,6 @@ export async function runProduceRound(
     cpuUsPerEvent: (result.cpuMs * 1000) / spec.events,
     redisCpuUsPerEvent,
     redisCallsPerEvent: commandRates(callsBefore, await redis.commandCalls(), spec.events),
+    redisBytesPerEvent: ((await usedMemory(redis.admin)) - memoryBefore) / spec.events,
   };
 }

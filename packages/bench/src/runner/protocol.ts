@@ -41,6 +41,8 @@ export interface ProduceTask extends TaskBase {
   distinctKeys: number;
   /** Pad each payload to about this many bytes of JSON (default: the ~200-byte order). */
   payloadBytes?: number;
+  /** Give every event its own id, as a caller that retries does (redstream: idempotent publish). */
+  explicitIds?: boolean;
 }
 
 /**

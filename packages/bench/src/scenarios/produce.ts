@@ -8,12 +8,18 @@ import { findRedisBenchmark, runRedisBenchmark } from '../systems/redis-benchmar
 import type { BenchContext } from './bench-context.js';
 import { runInterleaved } from './interleave.js';
 
-type ProduceSystem = WorkerSystem | 'redis-benchmark';
+/**
+ * `redstream-explicit-ids`: redstream publishing events that carry their own ids, so each
+ * append also checks and sets its idempotence marker (the row's variant says so).
+ */
+type ProduceSystem = WorkerSystem | 'redis-benchmark' | typeof EXPLICIT_IDS;
+const EXPLICIT_IDS = 'redstream-explicit-ids';
 interface Sample {
   eventsPerSec: number;
   peakRssMb: number | null;
   cpuUsPerEvent: number | null;
   redisCpuUsPerEvent: number;
+  redisBytesPerEvent: number | null;
 }
 
 /** produce: append N events in batches of 1000 to a 1-partition topic (or one queue). */
@@ -21,7 +27,10 @@ export async function produceScenario(context: BenchContext): Promise<BenchRow[]
   const { redis, plan, progress } = context;
   const { events, rounds } = plan.produce;
   const benchmarkBinary = findRedisBenchmark();
-  const systems: ProduceSystem[] = withCandidate(['redstream', 'ioredis-raw', 'bullmq']);
+  const systems: ProduceSystem[] = [
+    ...withCandidate(['redstream', 'ioredis-raw', 'bullmq']),
+    EXPLICIT_IDS,
+  ];
   if (benchmarkBinary) systems.push('redis-benchmark');
   else progress.log('produce: redis-benchmark is not on PATH; its ceiling row is left out');
 
@@ -37,12 +46,19 @@ export async function produceScenario(context: BenchContext): Promise<BenchRow[]
         pipeline: SHARED_SETTINGS.produceBatch,
       });
       const redisCpuUsPerEvent = (((await redis.cpuSeconds()) - redisCpuBefore) * 1e6) / events;
-      sample = { eventsPerSec: rps, peakRssMb: null, cpuUsPerEvent: null, redisCpuUsPerEvent };
+      sample = {
+        eventsPerSec: rps,
+        peakRssMb: null,
+        cpuUsPerEvent: null,
+        redisCpuUsPerEvent,
+        redisBytesPerEvent: null,
+      };
     } else {
       sample = await runProduceRound(context, {
-        system,
+        system: system === EXPLICIT_IDS ? 'redstream' : system,
         events,
         partitions: 1,
+        ...(system === EXPLICIT_IDS ? { explicitIds: true } : {}),
         label: `produce ${system}`,
       });
     }
@@ -56,9 +72,12 @@ export async function produceScenario(context: BenchContext): Promise<BenchRow[]
     const list = samples.get(system)!;
     const rss = list.map((s) => s.peakRssMb).filter((v): v is number => v !== null);
     const cpu = list.map((s) => s.cpuUsPerEvent).filter((v): v is number => v !== null);
+    const bytes = list.map((s) => s.redisBytesPerEvent).filter((v): v is number => v !== null);
     return {
       scenario: 'produce',
-      system,
+      system: system === EXPLICIT_IDS ? 'redstream' : system,
+      ...(system === EXPLICIT_IDS ? { variant: 'explicit ids' } : {}),
+      ...(bytes.length > 0 ? { redisBytesPerEvent: median(bytes) } : {}),
       events,
       eventsPerSec: median(list.map((s) => s.eventsPerSec)),
       p50Ms: null,

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { StreamClient } from '@redstream/stream-client';
 import { type BenchPayload, benchEvent, wallClockMs } from '../bench-event.js';
 import type {
@@ -119,8 +120,13 @@ async function publishInBatches(
 ): Promise<void> {
   for (let from = 0; from < task.events; from += task.batchSize) {
     const batch = [];
-    for (let i = from; i < Math.min(task.events, from + task.batchSize); i++)
-      batch.push(benchEvent(i, task.distinctKeys, 0, task.payloadBytes));
+    for (let i = from; i < Math.min(task.events, from + task.batchSize); i++) {
+      const event = benchEvent(i, task.distinctKeys, 0, task.payloadBytes);
+      // A UUID of the caller's, as an API client sends with each record it may retry.
+      batch.push(
+        'explicitIds' in task && task.explicitIds ? { ...event, id: randomUUID() } : event,
+      );
+    }
     await producer.publishMany(topic, batch);
   }
 }
