@@ -34,6 +34,8 @@ const rows: BenchRow[] = [
   row('consume-key', 'ioredis-raw', { eventsPerSec: 100 }),
   row('latency', 'redstream', { p50Ms: 1, p99Ms: 4.5, maxMs: 9 }),
   row('latency', 'ioredis-raw', { p50Ms: 1, p99Ms: 3, maxMs: 9 }),
+  row('ingest-http', 'redstream-direct', { variant: 'batches of 100', eventsPerSec: 100 }),
+  row('ingest-http', 'redstream-http', { variant: 'batches of 100', eventsPerSec: 45 }),
   row('codec', 'plain-json', { nsPerOp: 1000, peakRssMb: null }),
   row('codec', 'redstream-json', { nsPerOp: 1600, peakRssMb: null }),
 ];
@@ -48,6 +50,7 @@ describe('checkTargets', () => {
       ['consume-key: redstream >= 0.85 x ioredis-raw', false, '0.61x'],
       ['idempotent publish (explicit ids) >= 0.8 x plain publish', false, '0.75x'],
       ['idempotence marker: Redis memory per event <= 64 B', false, '165 B'],
+      ['ingest-http: the HTTP gateway >= 0.5 x direct publishMany', false, '0.45x'],
       [
         "latency at 5,000/s: redstream p99 <= 1.3 x ioredis-raw's p99",
         false,

@@ -66,8 +66,12 @@ export function checkTargets(rows: readonly BenchRow[]): TargetCheck[] {
     }
   }
 
-  const direct = find('ingest-http', 'redstream-direct');
-  const gateway = find('ingest-http', 'redstream-http');
+  const direct = rows.find(
+    (row) => row.scenario === 'ingest-http' && row.system === 'redstream-direct',
+  );
+  const gateway = rows.find(
+    (row) => row.scenario === 'ingest-http' && row.system === 'redstream-http',
+  );
   if (direct && gateway) {
     const actual = ratio(gateway.eventsPerSec, direct.eventsPerSec);
     checks.push({
