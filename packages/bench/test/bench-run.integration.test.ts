@@ -89,9 +89,9 @@ describe('pnpm bench (tiny run)', () => {
   it('prints progress on stderr and the table with target lines on stdout', () => {
     expect(stderr).toMatch(/produce round 1\/1 redstream: [\d,]+ events\/s/);
     expect(stdout).toMatch(/\| consume-none \| redstream/);
-    expect(stdout).toMatch(/(PASS|MISS) {2}consume-none: redstream >= 0\.8 x ioredis-raw/);
+    expect(stdout).toMatch(/(PASS|MISS) {2}consume-none: redstream >= 1 x ioredis-raw/);
     expect(report.targets.map((target) => target.name)).toContain(
-      'produce: redstream >= 0.8 x ioredis-raw',
+      'produce: redstream >= 1.3 x ioredis-raw',
     );
   });
 });
