@@ -230,4 +230,28 @@ describe('chunk append', () => {
       for (const list of byKey.values()) expect(list).toEqual([...list].sort((a, b) => a - b));
     }
   });
+
+  it('appends nothing of a batch of large events Redis refuses (OOM), and appends it whole after', async () => {
+    const client = await env.client();
+    const topic = uniqueName('chunk');
+    await client.ensureTopic(topic, { partitions: 1 });
+    const events = Array.from({ length: 5 }, (_, i) => ({
+      type: 't',
+      key: 'k',
+      payload: { i, fill: 'z'.repeat(4000) },
+    }));
+    await client.redis.config('SET', 'maxmemory', '1');
+    try {
+      await expect(client.producer().publishMany(topic, events)).rejects.toThrow(/OOM|EXECABORT/);
+    } finally {
+      await client.redis.config('SET', 'maxmemory', '0');
+    }
+    const stream = client.keys.partitionStream(topic, 0);
+    expect(await client.redis.xlen(stream)).toBe(0);
+    await client.producer().publishMany(topic, events);
+    const entries = await client.redis.xrange(stream, '-', '+');
+    expect(
+      entries.map(([, fields]) => client.codec.decode<{ i: number }>(fields).payload.i),
+    ).toEqual([0, 1, 2, 3, 4]);
+  });
 });

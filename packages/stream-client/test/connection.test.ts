@@ -148,6 +148,22 @@ async function silenceableProxy(target: string) {
   };
 }
 
+describe('connection errors', () => {
+  it('take a slot that keeps redirecting (a migration under way) as retriable, like a cluster down', () => {
+    // ioredis gives up following ASK/MOVED/TRYAGAIN after maxRedirections with this message.
+    const redirections = new Error(
+      'Too many Cluster redirections. Last error: ReplyError: ASK 866 127.0.0.1:7002',
+    );
+    expect(isConnectionError(redirections)).toBe(true);
+    expect(isConnectionError(new Error('CLUSTERDOWN The cluster is down'))).toBe(true);
+    expect(
+      isConnectionError(
+        new Error('WRONGTYPE Operation against a key holding the wrong kind of value'),
+      ),
+    ).toBe(false);
+  });
+});
+
 describe('reader connections', () => {
   it('do not resend a read that was in flight when the connection dropped: it fails instead', async () => {
     const client = await env.client();

@@ -103,8 +103,9 @@ export function fromCodecError(
  * A failure while appending: Redis being unreachable (the producer's retriable
  * ConnectionError, or any failure while the connection is not ready) is a 503 the client may
  * retry. The request is checked and encoded in full before anything is sent, and not sent at
- * all while the connection is down; only a connection lost in the middle of a send can leave
- * part of a batch appended, which a retry with the same event ids completes without duplicates.
+ * all while the connection is down; a failure in the middle of a send (a lost connection, or an
+ * error on one partition while others were appended) can leave part of a batch appended, which
+ * a retry with the same event ids completes without duplicates.
  */
 export function fromPublishError(error: unknown, redisReady: boolean, batch = true): IngestError {
   if (error instanceof IngestError) return error;

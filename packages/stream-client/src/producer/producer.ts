@@ -64,7 +64,7 @@ const DEFAULTS = {
  */
 const CHUNK_MAX_UNITS = 4 * 1024 * 1024;
 
-/** An event at least this large (field text) without a marker is appended by a plain XADD. */
+/** An event at least this large (field text) without a marker is appended by XADD, not the script. */
 const DIRECT_APPEND_UNITS = 2 * 1024;
 
 interface PreparedEvent {
@@ -220,7 +220,7 @@ export class Producer {
    * CHUNK_MAX_UNITS of field text. One chunk is one script run, and a script holds Redis for
    * every other client while it runs, with the whole request (and the script's copy of its
    * arguments) in memory: large events make smaller chunks. A run of large events that need
-   * no marker makes a chunk of its own, appended by plain XADDs (`direct`): a script copies
+   * no marker makes a chunk of its own, appended by XADDs in a transaction (`direct`): a script copies
    * every argument into Lua and back, which for a 64 KiB payload cost Redis three times the
    * XADD itself, while the per-command cost the script saves is small beside such an event.
    */
@@ -266,7 +266,11 @@ export class Producer {
     return xaddTrim(retention, serverNow);
   }
 
-  /** Large events without markers: one pipeline of XADDs, in order on one connection. */
+  /**
+   * Large events without markers: their XADDs in one MULTI/EXEC. A transaction, not a plain
+   * pipeline: a command Redis refuses (OOM under maxmemory) aborts the whole batch, so no later
+   * event of a key is appended without an earlier one, and a retry keeps the key's order.
+   */
   private async appendDirect(
     topic: string,
     stream: string,
@@ -275,15 +279,15 @@ export class Producer {
     trim: [string, string] | undefined,
     results: PublishResult[],
   ): Promise<void> {
-    const pipeline = this.redis.pipeline();
+    const transaction = this.redis.multi();
     for (const event of chunk) {
       if (trim)
-        pipeline.xadd(stream, trim[0] as 'MAXLEN', '~', trim[1], '*', ...event.encoded.fields);
-      else pipeline.xadd(stream, '*', ...event.encoded.fields);
+        transaction.xadd(stream, trim[0] as 'MAXLEN', '~', trim[1], '*', ...event.encoded.fields);
+      else transaction.xadd(stream, '*', ...event.encoded.fields);
     }
-    let replies: Awaited<ReturnType<typeof pipeline.exec>>;
+    let replies: Awaited<ReturnType<typeof transaction.exec>>;
     try {
-      replies = await pipeline.exec();
+      replies = await transaction.exec();
     } catch (error) {
       throw asPublishError(error, topic);
     }

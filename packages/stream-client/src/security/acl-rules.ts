@@ -47,6 +47,9 @@ export function aclRules({ role, topic, group, prefix = 'rs' }: AclRulesOptions)
       '+sadd',
       '+xadd',
       '+time',
+      // Large events are appended in a transaction (producer.ts, appendDirect).
+      '+multi',
+      '+exec',
       `~${keys.topicMeta(topic)}`,
       `~${keys.topics()}`,
       partitionKey('stream'),
