@@ -46,5 +46,8 @@ export function createServiceLogger({
           ...(destination ? { destination } : {}),
         })
       : destination;
-  return target ? pino(options, target) : pino(options);
+  // Synchronous writes to stdout: a service logs a few lines per second, and an asynchronous
+  // stream let a shutdown's lines reach stdout out of order ('stopped' before 'shutting down'
+  // when a short run ended within a millisecond of its last write).
+  return pino(options, target ?? pino.destination({ dest: 1, sync: true }));
 }
