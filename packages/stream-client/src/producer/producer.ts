@@ -67,6 +67,12 @@ const CHUNK_MAX_UNITS = 4 * 1024 * 1024;
 /** An event at least this large (field text) without a marker is appended by XADD, not the script. */
 const DIRECT_APPEND_UNITS = 2 * 1024;
 
+/** What one append answers per event, in chunk order. */
+interface AppendReply {
+  entryId: string;
+  duplicate: boolean;
+}
+
 interface PreparedEvent {
   index: number;
   encoded: EncodedEvent;
@@ -206,8 +212,19 @@ export class Producer {
       [...byPartition].map(async ([partition, events]) => {
         const stream = this.keys.partitionStream(info.name, partition);
         for (const { direct, events: chunk } of this.chunksOf(events)) {
-          if (direct) await this.appendDirect(info.name, stream, partition, chunk, trim, results);
-          else await this.appendChunk(info.name, stream, partition, chunk, trim, results);
+          const replies = direct
+            ? await this.appendDirect(info.name, stream, chunk, trim)
+            : await this.appendChunk(info.name, stream, partition, chunk, trim);
+          chunk.forEach((event, i) => {
+            const reply = replies[i];
+            if (!reply) throw new Error(`append answered ${replies.length} of ${chunk.length}`);
+            results[event.index] = {
+              eventId: event.encoded.id,
+              entryId: reply.entryId,
+              partition,
+              duplicate: reply.duplicate,
+            };
+          });
         }
       }),
     );
@@ -274,11 +291,9 @@ export class Producer {
   private async appendDirect(
     topic: string,
     stream: string,
-    partition: number,
     chunk: PreparedEvent[],
     trim: [string, string] | undefined,
-    results: PublishResult[],
-  ): Promise<void> {
+  ): Promise<AppendReply[]> {
     const transaction = this.redis.multi();
     for (const event of chunk) {
       if (trim)
@@ -291,15 +306,10 @@ export class Producer {
     } catch (error) {
       throw asPublishError(error, topic);
     }
-    chunk.forEach((event, i) => {
+    return chunk.map((_, i) => {
       const [error, entryId] = replies?.[i] ?? [new Error('no reply')];
       if (error) throw asPublishError(error, topic);
-      results[event.index] = {
-        eventId: event.encoded.id,
-        entryId: entryId as string,
-        partition,
-        duplicate: false,
-      };
+      return { entryId: entryId as string, duplicate: false };
     });
   }
 
@@ -309,11 +319,9 @@ export class Producer {
     partition: number,
     chunk: PreparedEvent[],
     trim: [string, string] | undefined,
-    results: PublishResult[],
-  ): Promise<void> {
-    let replies: Array<{ entryId: string; duplicate: boolean }>;
+  ): Promise<AppendReply[]> {
     try {
-      replies = await this.scripts.appendChunk({
+      return await this.scripts.appendChunk({
         stream,
         windowMs: this.options.idempotenceWindowMs,
         trim,
@@ -327,16 +335,6 @@ export class Producer {
     } catch (error) {
       throw asPublishError(error, topic);
     }
-    chunk.forEach((event, i) => {
-      const reply = replies[i];
-      if (!reply) throw new Error(`appendChunk answered ${replies.length} of ${chunk.length}`);
-      results[event.index] = {
-        eventId: event.encoded.id,
-        entryId: reply.entryId,
-        partition,
-        duplicate: reply.duplicate,
-      };
-    });
   }
 
   private async schedule<P>(
